@@ -1,0 +1,117 @@
+"""Per-coordinate adaptive learning rates: AdaGrad and RMSProp (notes: "AdaGrad", "RMSProp").
+
+Both divide α by √G_t + ε, coordinate by coordinate (⊙ is the element-wise product). ε sits outside
+the square root, as in the notes, PyTorch and Kingma & Ba; some textbooks and Keras put it inside.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from . import _validate
+from .base import Grad, Optimizer
+
+
+class AdaGradState(NamedTuple):
+    """G_t, the running sum of squared gradients, per coordinate (G_0 = 0)."""
+
+    G: np.ndarray
+
+
+class AdaGrad(Optimizer):
+    r"""AdaGrad: divide each coordinate's step by the root of its summed squared gradients.
+
+    .. math::
+
+        G_t = G_{t-1} + g_t \odot g_t, \qquad
+        \theta_{t+1} = \theta_t - \frac{\alpha}{\sqrt{G_t} + \epsilon} \odot g_t, \qquad G_0 = 0
+
+    ``lr`` is α (α > 0) and ``eps`` is ε (ε ≥ 0, default 10⁻⁸), added outside the square root.
+    The effective rate α/(√G_t + ε) (:meth:`effective_lr`) can only fall: on dense features it
+    decays like 1/√t, the notes' "killing learning rate".
+
+    Reference: the notes, "Adaptive Gradient (AdaGrad)"; Duchi, Hazan & Singer (2011).
+    ``torch.optim.Adagrad`` with ``initial_accumulator_value=0`` and ``lr_decay=0`` is the same.
+
+    Examples
+    --------
+    >>> import numpy as np, optlib
+    >>> opt = optlib.AdaGrad(lr=0.1)
+    >>> theta, state = opt.step(lambda th: 2 * th, np.array([1.0, -3.0]), opt.init(np.zeros(2)))
+    >>> print(theta, state.G)
+    [ 0.9 -2.9] [ 4. 36.]
+    """
+
+    name = "AdaGrad"
+
+    def __init__(self, lr: float, eps: float = 1e-8):
+        self.lr = _validate.positive("lr", "α", lr)            # α
+        self.eps = _validate.non_negative("eps", "ε", eps)     # ε
+        self._freeze()
+
+    def init(self, theta: np.ndarray) -> AdaGradState:
+        return AdaGradState(G=np.zeros_like(theta))                        # G_0 = 0
+
+    def step(self, grad: Grad, theta: np.ndarray, state: AdaGradState):
+        g = grad(theta)                                               # g_t = ∇J(θ_t)
+        G = state.G + g * g                                           # G_t = G_{t−1} + g_t ⊙ g_t
+        theta_next = theta - self.lr / (np.sqrt(G) + self.eps) * g    # θ_{t+1} = θ_t − α/(√G_t + ε) ⊙ g_t
+        return theta_next, AdaGradState(G=G)
+
+    def effective_lr(self, state: AdaGradState) -> np.ndarray:
+        """α / (√G_t + ε), the learning rate each coordinate actually gets."""
+        return self.lr / (np.sqrt(state.G) + self.eps)
+
+
+class RMSPropState(NamedTuple):
+    """G_t, the exponentially weighted moving average of squared gradients (G_0 = 0)."""
+
+    G: np.ndarray
+
+
+class RMSProp(Optimizer):
+    r"""RMSProp: AdaGrad with an exponentially weighted moving average in place of the sum.
+
+    .. math::
+
+        G_t = \beta G_{t-1} + (1 - \beta)\, g_t^2, \qquad
+        \theta_{t+1} = \theta_t - \frac{\alpha}{\sqrt{G_t} + \epsilon} \odot g_t, \qquad G_0 = 0
+
+    ``lr`` is α (α > 0), ``beta`` is β, the decay (0 ≤ β < 1, default 0.9) and ``eps`` is ε (ε ≥ 0,
+    default 10⁻⁸), outside the square root. G_t weighs g_i² by (1 − β)β^{t−i}
+    (:func:`optlib.ewma_weights`), a window of about 1/(1 − β) steps.
+
+    Reference: the notes, "RMSProp"; Hinton, Neural Networks for Machine Learning, lecture 6e.
+    ``torch.optim.RMSprop(alpha=β)`` is the same (PyTorch calls β ``alpha``).
+
+    Examples
+    --------
+    >>> import numpy as np, optlib
+    >>> opt = optlib.RMSProp(lr=0.01, beta=0.9)
+    >>> theta, state = opt.step(lambda th: 2 * th, np.array([1.0]), opt.init(np.zeros(1)))
+    >>> print(state.G, f"{theta[0]:.6f}")
+    [0.4] 0.968377
+    """
+
+    name = "RMSProp"
+
+    def __init__(self, lr: float, beta: float = 0.9, eps: float = 1e-8):
+        self.lr = _validate.positive("lr", "α", lr)            # α
+        self.beta = _validate.decay("beta", "β", beta)         # β
+        self.eps = _validate.non_negative("eps", "ε", eps)     # ε
+        self._freeze()
+
+    def init(self, theta: np.ndarray) -> RMSPropState:
+        return RMSPropState(G=np.zeros_like(theta))                        # G_0 = 0
+
+    def step(self, grad: Grad, theta: np.ndarray, state: RMSPropState):
+        g = grad(theta)                                               # g_t = ∇J(θ_t)
+        G = self.beta * state.G + (1 - self.beta) * g * g             # G_t = β G_{t−1} + (1 − β) g_t²
+        theta_next = theta - self.lr / (np.sqrt(G) + self.eps) * g    # θ_{t+1} = θ_t − α/(√G_t + ε) ⊙ g_t
+        return theta_next, RMSPropState(G=G)
+
+    def effective_lr(self, state: RMSPropState) -> np.ndarray:
+        """α / (√G_t + ε), the learning rate each coordinate actually gets."""
+        return self.lr / (np.sqrt(state.G) + self.eps)

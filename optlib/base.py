@@ -1,0 +1,250 @@
+"""What every optimizer shares: the ``init``/``step`` protocol, ``run``, and its ``Trajectory``.
+
+An optimizer is a small immutable object holding only its hyperparameters. Following optax, it is a
+pair of pure functions:
+
+* ``init(theta) -> state``: the state before the first step, all zeros (V_0 = G_0 = m_0 = v_0 = 0).
+* ``step(grad, theta, state) -> (theta_next, state_next)``: one update θ_t → θ_{t+1}. ``grad`` is the
+  function θ ↦ ∇J(θ); the optimizer calls it where the notes evaluate the gradient (at θ_t, or at
+  θ_temp for NAG). Inputs are never mutated.
+
+``run`` repeats ``step`` and records everything a chapter plots: θ_0 … θ_T, the gradient each step
+used, the state after each step, and the loss if asked for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, NamedTuple, Optional
+
+import numpy as np
+
+from . import _validate
+
+Grad = Callable[[np.ndarray], np.ndarray]
+
+
+class Optimizer:
+    """Base class: subclasses define ``init`` and ``step`` and validate their hyperparameters."""
+
+    #: the label used in legends and tables (one colour per name, see :mod:`optlib.plotting`)
+    name: str = "optimizer"
+
+    def init(self, theta: np.ndarray) -> NamedTuple:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def step(self, grad: Grad, theta: np.ndarray, state: NamedTuple):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def hyperparameters(self) -> dict:
+        """The hyperparameters as ``{argument name: value}``."""
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters().items())
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other) -> bool:
+        return type(self) is type(other) and self.hyperparameters() == other.hyperparameters()
+
+    def __hash__(self) -> int:
+        return hash((type(self), tuple(self.hyperparameters().items())))
+
+    def __setattr__(self, key, value):
+        # Hyperparameters are fixed at construction: an optimizer holds no state between runs.
+        if getattr(self, "_frozen", False):
+            raise AttributeError(f"{type(self).__name__} is immutable: make a new one instead")
+        super().__setattr__(key, value)
+
+    def _freeze(self) -> None:
+        object.__setattr__(self, "_frozen", True)
+
+
+class DivergenceError(FloatingPointError):
+    """A run produced a value that is not finite (overflow or NaN) and was stopped there.
+
+    ``trajectory`` holds the finite part of the run (θ_0 … θ_{k-1}); ``step`` is k, the step whose
+    result was not finite.
+    """
+
+    def __init__(self, message: str, trajectory: "Trajectory", step: int):
+        super().__init__(message)
+        self.trajectory = trajectory
+        self.step = step
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """The record of ``run``: ``thetas[t]`` is θ_t, for t = 0 … T.
+
+    Attributes
+    ----------
+    optimizer : Optimizer
+        The optimizer that made the run.
+    thetas : ndarray, shape (T + 1, *theta0.shape)
+        θ_0 … θ_T, with ``thetas[0]`` equal to θ_0. T is ``steps``, or less if the run diverged.
+    grads : ndarray, shape (T, *theta0.shape)
+        ``grads[t - 1]`` is the gradient that step t used: ∇J(θ_{t-1}), or ∇J(θ_temp) for NAG.
+    states : tuple
+        ``states[t]`` is the optimizer state after t steps (``states[0]`` is the zero state), or an
+        empty tuple when ``run(..., keep_states=False)``.
+    losses : ndarray or None
+        J(θ_t) for t = 0 … T when ``run`` was given ``loss``.
+    diverged_at : int or None
+        The step whose result was not finite, or None when every step stayed finite.
+    message : str
+        ``"ok"``, or what stopped the run.
+    """
+
+    optimizer: Optimizer
+    thetas: np.ndarray
+    grads: np.ndarray
+    states: tuple
+    losses: Optional[np.ndarray] = None
+    diverged_at: Optional[int] = None
+    message: str = "ok"
+
+    @property
+    def steps(self) -> int:
+        """T, the number of steps made."""
+        return len(self.thetas) - 1
+
+    @property
+    def final(self) -> np.ndarray:
+        """θ_T, the last parameters."""
+        return self.thetas[-1]
+
+    @property
+    def diverged(self) -> bool:
+        """True when the run stopped on a non-finite value."""
+        return self.diverged_at is not None
+
+    def grad_norms(self) -> np.ndarray:
+        """‖g_t‖₂ for each step (the Euclidean norm over all parameters)."""
+        return np.sqrt(np.sum(self.grads.reshape(len(self.grads), -1) ** 2, axis=1))
+
+    def state_field(self, name: str) -> np.ndarray:
+        """One field of the state stacked over t = 0 … T, e.g. ``traj.state_field("V")``."""
+        if not self.states:
+            raise ValueError("this run kept no states: call run(..., keep_states=True)")
+        return np.stack([np.asarray(getattr(s, name)) for s in self.states])
+
+
+_DIVERGENCE = ("raise", "stop")
+
+
+def run(optimizer: Optimizer, grad: Grad, theta0, steps: int, *, loss: Optional[Callable] = None,
+        on_divergence: str = "raise", keep_states: bool = True) -> Trajectory:
+    """Make ``steps`` updates of ``optimizer`` from θ_0 = ``theta0``.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+        One of :class:`optlib.GD`, :class:`optlib.Momentum`, :class:`optlib.NAG`,
+        :class:`optlib.AdaGrad`, :class:`optlib.RMSProp`, :class:`optlib.Adam`.
+    grad : callable
+        θ ↦ ∇J(θ), returning an array of θ's shape.
+    theta0 : array_like
+        θ_0. Integers and lists are taken as float64; ``theta0`` itself is never modified.
+    steps : int
+        T ≥ 0, the number of updates.
+    loss : callable, optional
+        θ ↦ J(θ); when given, ``Trajectory.losses`` holds J(θ_0) … J(θ_T).
+    on_divergence : {"raise", "stop"}
+        What to do when a step gives a non-finite θ, gradient or state: ``"raise"`` a
+        :class:`DivergenceError` carrying the finite part of the run, or ``"stop"`` and return that
+        part with ``diverged_at`` and ``message`` set. No NaN row is ever stored, and numpy's overflow
+        warnings are silenced because the run reports the overflow itself.
+    keep_states : bool
+        Keep the optimizer state after every step (``Trajectory.states``).
+
+    Returns
+    -------
+    Trajectory
+
+    Examples
+    --------
+    >>> import optlib
+    >>> traj = optlib.run(optlib.GD(lr=0.1), lambda th: 2 * th, [1.0], steps=2)
+    >>> traj.thetas[:, 0].tolist()
+    [1.0, 0.8, 0.64]
+    """
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be an optlib optimizer (GD, Momentum, ...), got {type(optimizer).__name__}")
+    if not callable(grad):
+        raise TypeError(f"grad must be a callable θ ↦ ∇J(θ), got {type(grad).__name__} {grad!r}"[:200])
+    if loss is not None and not callable(loss):
+        raise TypeError(f"loss must be a callable θ ↦ J(θ) or None, got {type(loss).__name__}")
+    if on_divergence not in _DIVERGENCE:
+        raise ValueError(f"on_divergence must be one of {_DIVERGENCE}, got {on_divergence!r}")
+    n_steps = _validate.steps(steps)
+    theta = _validate.as_theta("theta0", theta0)
+    shape = theta.shape
+
+    thetas = np.empty((n_steps + 1, *shape))
+    grads = np.empty((n_steps, *shape))
+    losses = np.empty(n_steps + 1) if loss is not None else None
+    thetas[0] = theta
+    state = optimizer.init(theta)
+    states = [state] if keep_states else None
+    used: list = []  # the gradient(s) the current step asked for
+
+    def checked_grad(at: np.ndarray) -> np.ndarray:
+        g = np.asarray(grad(at), dtype=np.float64)
+        if g.shape != shape:
+            raise ValueError(f"grad returned an array of shape {g.shape}; ∇J(θ) must have θ's shape {shape}")
+        used.append(g)
+        return g
+
+    problem = None
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        if losses is not None:
+            losses[0] = _loss_value(loss, theta)
+            if not np.isfinite(losses[0]):
+                raise ValueError(f"loss(θ_0) is not finite: {losses[0]}")
+        for t in range(1, n_steps + 1):
+            used.clear()
+            theta_next, state_next = optimizer.step(checked_grad, theta, state)
+            g = used[-1]
+            problem = _first_non_finite(theta_next, g, state_next)
+            if problem is None and losses is not None:
+                losses[t] = _loss_value(loss, theta_next)
+                if not np.isfinite(losses[t]):
+                    problem = "J(θ)"
+            if problem is not None:
+                break
+            thetas[t] = theta_next
+            grads[t - 1] = g
+            if keep_states:
+                states.append(state_next)
+            theta, state = theta_next, state_next
+    if problem is None:
+        return Trajectory(optimizer, thetas, grads, tuple(states or ()), losses)
+
+    done = t - 1
+    message = (f"{optimizer!r} diverged at step {t}: {problem} is not finite "
+               f"(max |θ_{done}| = {np.max(np.abs(theta), initial=0.0):.3e}); the run stopped after {done} finite steps")
+    traj = Trajectory(optimizer, thetas[: done + 1].copy(), grads[:done].copy(), tuple(states or ()),
+                      None if losses is None else losses[: done + 1].copy(), diverged_at=t, message=message)
+    if on_divergence == "raise":
+        raise DivergenceError(message, traj, t)
+    return traj
+
+
+def _loss_value(loss: Callable, theta: np.ndarray) -> float:
+    value = np.asarray(loss(theta), dtype=np.float64)
+    if value.shape != ():
+        raise ValueError(f"loss must return a scalar J(θ), got an array of shape {value.shape}")
+    return float(value)
+
+
+def _first_non_finite(theta: np.ndarray, g: np.ndarray, state: NamedTuple) -> Optional[str]:
+    """Name what is not finite after a step (the gradient, θ, or a state field), or None."""
+    if not np.isfinite(g).all():
+        return "the gradient ∇J"
+    if not np.isfinite(theta).all():
+        return "θ"
+    for name, value in zip(state._fields, state):
+        if not np.isfinite(value).all():
+            return f"the state {name}"
+    return None

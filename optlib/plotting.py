@@ -1,0 +1,63 @@
+"""One look for every figure: each optimizer keeps its colour, line style and marker in every chapter.
+
+The colours are the Okabe–Ito palette, safe for the common forms of colour blindness; line style and
+marker differ too, so that no figure relies on colour alone.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+#: colour, line style and marker of each optimizer, by its ``name``
+STYLES = {
+    "GD":       {"color": "#000000", "linestyle": "-",                  "marker": "o"},
+    "Momentum": {"color": "#E69F00", "linestyle": "--",                 "marker": "s"},
+    "NAG":      {"color": "#0072B2", "linestyle": "-.",                 "marker": "^"},
+    "AdaGrad":  {"color": "#009E73", "linestyle": ":",                  "marker": "D"},
+    "RMSProp":  {"color": "#D55E00", "linestyle": (0, (5, 1)),          "marker": "v"},
+    "Adam":     {"color": "#CC79A7", "linestyle": (0, (3, 1, 1, 1)),    "marker": "P"},
+}
+
+
+def style(optimizer, **overrides) -> dict:
+    """Matplotlib keyword arguments for an optimizer (or its name): colour, line style, marker, label."""
+    name = optimizer if isinstance(optimizer, str) else optimizer.name
+    kw = dict(STYLES[name], label=name, markevery=0.1)
+    kw.update(overrides)
+    return kw
+
+
+def contour(ax, problem, levels: int = 30, resolution: int = 200, log: Optional[bool] = None):
+    """Draw the contours of a 2-D problem on ``ax`` over ``problem.bounds``, with the minimizer marked."""
+    (x0, x1), (y0, y1) = problem.bounds
+    xs, ys = np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution)
+    Z = np.array([[problem.loss(np.array([x, y])) for x in xs] for y in ys])
+    if problem.f_min is not None:
+        Z = Z - problem.f_min
+    if log is None:
+        log = Z.max() / max(np.median(Z), 1e-12) > 50
+    if log:
+        lv = np.geomspace(max(Z[Z > 0].min(), Z.max() * 1e-6), Z.max(), levels)
+    else:
+        lv = np.linspace(Z.min(), Z.max(), levels)
+    cs = ax.contour(xs, ys, Z, levels=lv, cmap="Greys", linewidths=0.6, alpha=0.8)
+    if problem.minimizer is not None:
+        ax.plot(*problem.minimizer, marker="*", color="#F0E442", markeredgecolor="black", markersize=14,
+                linestyle="none", label="minimum θ*", zorder=5)
+    ax.set_xlabel("θ₁")
+    ax.set_ylabel("θ₂")
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    return cs
+
+
+def plot_trajectory(ax, trajectory, label: Optional[str] = None, **kw):
+    """Draw θ_0 … θ_T of a 2-D run on ``ax`` in its optimizer's style."""
+    th = trajectory.thetas
+    opts = style(trajectory.optimizer, markersize=4, linewidth=1.5)
+    if label is not None:
+        opts["label"] = label
+    opts.update(kw)
+    return ax.plot(th[:, 0], th[:, 1], **opts)

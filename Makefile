@@ -1,0 +1,96 @@
+# The two commands a reader needs:  `make book`  and  `make test`.
+# Both first make sure .venv exists with the pinned requirements and optlib (editable); the set-up is
+# redone only when requirements.txt or pyproject.toml change (the stamp file .venv/.installed).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV  := .venv
+PY    := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+NOTEBOOKS = $(sort $(wildcard book/*.ipynb))
+SANITIZE := tests/nbval_sanitize.cfg
+
+# Python 3.11 to build the venv with: python3.11, or python3 if that is 3.11.
+BOOT_PYTHON := $(shell command -v python3.11 2>/dev/null || \
+	(python3 -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null && command -v python3))
+
+.PHONY: help venv book test test-unit test-notebooks test-site lab refresh report clean distclean
+
+help:
+	@echo "make book      build the website (warnings are errors) and print the path of index.html"
+	@echo "make test      unit tests, nbval (strict) over every notebook, and the site tests in a browser"
+	@echo "make lab       JupyterLab with optlib importable and the sliders working"
+	@echo "make refresh   re-execute every notebook in place (after changing optlib or a notebook)"
+	@echo "make report    count the notebook outputs nbval compares and ignores"
+	@echo "make clean     remove _build, artifacts and caches (make distclean: also .venv)"
+
+# ---------------------------------------------------------------------------- set-up
+venv: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@if [ -z "$(BOOT_PYTHON)" ]; then echo "error: Python 3.11 is needed (python3.11, or python3 being 3.11)" >&2; exit 1; fi
+	@if [ ! -x $(PY) ]; then echo "creating $(VENV) with $(BOOT_PYTHON)"; $(BOOT_PYTHON) -m venv $(VENV); fi
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
+	$(PY) -m pip install --disable-pip-version-check -q --no-deps -e .
+	@touch $(STAMP)
+
+# ---------------------------------------------------------------------------- the book
+book: $(STAMP)
+	$(VENV)/bin/jupyter-book build . -W -n --keep-going
+	@echo
+	@echo "Open this file in a browser:"
+	@echo "  $(CURDIR)/_build/html/index.html"
+
+# ---------------------------------------------------------------------------- the tests
+# Each part runs even when an earlier one failed; `make test` fails if any part failed.
+test: $(STAMP)
+	@status=0; \
+	$(MAKE) --no-print-directory test-unit || status=1; \
+	$(MAKE) --no-print-directory test-notebooks || status=1; \
+	$(MAKE) --no-print-directory test-site || status=1; \
+	if [ $$status -ne 0 ]; then echo "make test: FAILED (see above)" >&2; else echo "make test: all passed"; fi; \
+	exit $$status
+
+# optlib's unit, property and equivalence tests, its doctests, and the notebook checks
+# (tests/test_notebooks.py); the site tests run in test-site.
+test-unit: $(STAMP)
+	$(PY) -m pytest -p no:cacheprovider tests optlib --ignore=tests/test_site.py -q
+
+# nbval in strict mode: every stored output must be what the current optlib computes.
+# One thread (OMP_NUM_THREADS=1), notebooks in order, then two threads in the reverse order.
+test-notebooks: $(STAMP)
+	@test -n "$(NOTEBOOKS)" || { echo "no notebooks in book/" >&2; exit 1; }
+	OMP_NUM_THREADS=1 $(PY) -m pytest -p no:cacheprovider --nbval $(NOTEBOOKS) --nbval-sanitize-with $(SANITIZE) -q
+	OMP_NUM_THREADS=2 $(PY) -m pytest -p no:cacheprovider --nbval $(shell printf '%s\n' $(NOTEBOOKS) | tac) --nbval-sanitize-with $(SANITIZE) -q
+
+# builds the site into a temporary folder, loads every page in headless Chromium with the network
+# cut off, saves screenshots to artifacts/screenshots/
+test-site: $(STAMP)
+	$(PY) -m pytest -p no:cacheprovider tests/test_site.py -q
+
+report: $(STAMP)
+	$(PY) tests/test_notebooks.py
+
+# ---------------------------------------------------------------------------- running live
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) book/01-gradient-descent.ipynb
+
+# Re-execute every notebook in place, then strip the widget state (myst-nb would load a widget
+# manager from a CDN for it). Run it after changing optlib or a notebook, then `make test`.
+refresh: $(STAMP)
+	@for nb in $(NOTEBOOKS); do \
+		echo "executing $$nb"; \
+		OMP_NUM_THREADS=1 $(VENV)/bin/jupyter execute --inplace "$$nb" || exit 1; \
+	done
+	$(PY) -c "import nbformat, sys; nbs = [(p, nbformat.read(p, 4)) for p in sys.argv[1:]]; \
+	[(nb.metadata.pop('widgets', None), nbformat.write(nb, p)) for p, nb in nbs]" $(NOTEBOOKS)
+
+# ---------------------------------------------------------------------------- other targets
+# (make bench and make pdf are added below by their authors)
+
+clean:
+	rm -rf _build artifacts .pytest_cache .hypothesis
+
+distclean: clean
+	rm -rf $(VENV)

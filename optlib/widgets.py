@@ -127,3 +127,73 @@ class Explorer:
         from IPython.display import display
 
         display(self.widget)
+
+
+# --------------------------------------------------------------------------- chapters 5-7: the adaptive rates
+
+
+def adagrad_explorer(steps: int = 100) -> Explorer:
+    """Chapter 5's sliders: GD (α_GD) against AdaGrad (α) on dense features of different ranges.
+
+    The problem is ``linear_regression(scales=(1, 10))`` with full-batch gradients: the second feature's
+    gradient is about ten times the first's, so GD needs α < 2/λ_max while AdaGrad's per-coordinate
+    rate α/(√G_t + ε) evens the two coordinates out.
+
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stdout(io.StringIO()):  # outside a kernel the figure prints as text
+    ...     ex = adagrad_explorer(steps=5)
+    >>> sorted(ex.sliders), sorted(ex.trajectories)
+    (['lr', 'lr_gd'], ['AdaGrad', 'GD'])
+    """
+    from .adaptive import AdaGrad
+    from .gd import GD
+    from .problems import linear_regression
+
+    return Explorer(linear_regression(scales=(1.0, 10.0)),
+                    lambda lr, lr_gd: [GD(lr_gd), AdaGrad(lr)],
+                    {"lr": Param(-2.0, 0.5, 0.05, 0.5, "α (AdaGrad)", log=True),
+                     "lr_gd": Param(-3.0, -1.5, 0.05, 0.01, "α (GD)", log=True)},
+                    steps=steps)
+
+
+def rmsprop_explorer(steps: int = 100) -> Explorer:
+    """Chapter 6's sliders: AdaGrad against RMSProp (decay β), both with the rate α, on chapter 5's 2-D problem.
+
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stdout(io.StringIO()):  # outside a kernel the figure prints as text
+    ...     ex = rmsprop_explorer(steps=5)
+    >>> sorted(ex.sliders), sorted(ex.trajectories)
+    (['beta', 'lr'], ['AdaGrad', 'RMSProp'])
+    """
+    from .adaptive import AdaGrad, RMSProp
+    from .problems import linear_regression
+
+    return Explorer(linear_regression(scales=(1.0, 10.0)),
+                    lambda lr, beta: [AdaGrad(lr), RMSProp(lr, beta=beta)],
+                    {"lr": Param(-3.0, 0.0, 0.05, 0.1, "α", log=True),
+                     "beta": Param(0.0, 0.999, 0.001, 0.9, "β")},
+                    steps=steps)
+
+
+def adam_explorer(steps: int = 100) -> Explorer:
+    """Chapter 7's sliders: RMSProp (β = β2) against Adam (η, β1, β2) on an ill-conditioned quadratic (κ = 50).
+
+    With β1 = 0 and the same β2, Adam is RMSProp with bias correction: the gap between the two curves is
+    what the first moment m_t (momentum) adds.
+
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stdout(io.StringIO()):  # outside a kernel the figure prints as text
+    ...     ex = adam_explorer(steps=5)
+    >>> sorted(ex.sliders), sorted(ex.trajectories)
+    (['beta1', 'beta2', 'lr'], ['Adam', 'RMSProp'])
+    """
+    from .adam import Adam
+    from .adaptive import RMSProp
+    from .problems import quadratic
+
+    return Explorer(quadratic(condition_number=50.0),
+                    lambda lr, beta1, beta2: [RMSProp(lr, beta=beta2), Adam(lr, beta1=beta1, beta2=beta2)],
+                    {"lr": Param(-3.0, 0.0, 0.05, 0.1, "η", log=True),
+                     "beta1": Param(0.0, 0.99, 0.01, 0.9, "β1"),
+                     "beta2": Param(0.0, 0.999, 0.001, 0.999, "β2")},
+                    steps=steps)

@@ -197,3 +197,221 @@ def adam_explorer(steps: int = 100) -> Explorer:
                      "beta1": Param(0.0, 0.99, 0.01, 0.9, "β1"),
                      "beta2": Param(0.0, 0.999, 0.001, 0.999, "β2")},
                     steps=steps)
+
+
+# --------------------------------------------------------------------------- chapter 8: the playground
+
+#: the problems of chapter 8, by the name the playground's dropdown shows (each built on demand)
+PLAYGROUND_PROBLEMS = {
+    "ill-conditioned quadratic (κ = 100)": lambda: _problems().quadratic(100),
+    "Rosenbrock": lambda: _problems().Rosenbrock(),
+    "saddle": lambda: _problems().Saddle(),
+    "sparse regression": lambda: _problems().sparse_regression(),
+    "two-layer network (two moons)": lambda: _problems().TwoLayerNet(),
+}
+
+#: steps per run for each problem of :data:`PLAYGROUND_PROBLEMS`
+PLAYGROUND_STEPS = {"ill-conditioned quadratic (κ = 100)": 300, "Rosenbrock": 2000, "saddle": 200,
+                    "sparse regression": 300, "two-layer network (two moons)": 300}
+
+#: starting learning rates α (η for Adam) when ``playground`` is given none
+PLAYGROUND_LRS = {"GD": 0.01, "Momentum": 0.003, "NAG": 0.003, "AdaGrad": 0.3, "RMSProp": 0.01, "Adam": 0.1}
+
+
+def _problems():
+    from . import problems
+    return problems
+
+
+def _optimizer_classes() -> dict:
+    from .adam import Adam
+    from .adaptive import AdaGrad, RMSProp
+    from .gd import GD
+    from .momentum import NAG, Momentum
+    return {c.name: c for c in (GD, Momentum, NAG, AdaGrad, RMSProp, Adam)}
+
+
+class Playground:
+    """The chapter 8 playground: a problem dropdown, one checkbox per optimizer, and sliders.
+
+    The sliders are α for each optimizer (``lr_GD``, ``lr_Momentum``, …, log scale; η for Adam) and the
+    shared decays γ (``gamma``, Momentum and NAG), β (``beta``, RMSProp), β1 and β2 (``beta1``,
+    ``beta2``, Adam); ε stays at the notes' 10⁻⁸. Underneath is an :class:`Explorer`, rebuilt when the
+    problem or the set of optimizers changes (its figure depends on both), and updated in place when a
+    slider moves. A test drives it from Python: set ``pg.problem_menu.value``,
+    ``pg.checkboxes["Adam"].value`` or ``pg.sliders["gamma"].value``, then read
+    ``pg.explorer.lines`` and ``pg.explorer.trajectories``.
+    """
+
+    def __init__(self, problems: Optional[dict] = None, lrs: Optional[dict] = None,
+                 steps: Optional[dict] = None, selected=None, problem: Optional[str] = None):
+        import ipywidgets as widgets
+
+        self.problems = dict(PLAYGROUND_PROBLEMS if problems is None else problems)
+        if not self.problems:
+            raise ValueError("problems must name at least one problem")
+        self.classes = _optimizer_classes()
+        # lrs: {problem name: {optimizer name: α}} or one {optimizer name: α} for every problem
+        lrs = PLAYGROUND_LRS if lrs is None else lrs
+        flat = all(k in self.classes for k in lrs)
+        self.lrs = {p: {**PLAYGROUND_LRS, **(lrs if flat else lrs.get(p, {}))} for p in self.problems}
+        self.steps = {p: (steps or {}).get(p, PLAYGROUND_STEPS.get(p, 200)) for p in self.problems}
+        selected = list(self.classes) if selected is None else list(selected)
+        unknown = [s for s in selected if s not in self.classes]
+        if unknown:
+            raise ValueError(f"unknown optimizer(s) {unknown}; choose from {list(self.classes)}")
+        self._instances: dict = {}
+        self.problem_menu = widgets.Dropdown(options=list(self.problems), description="problem",
+                                             value=problem if problem is not None else next(iter(self.problems)))
+        self.checkboxes = {name: widgets.Checkbox(value=name in selected, description=name, indent=False)
+                           for name in self.classes}
+        self.explorer: Optional[Explorer] = None
+        self.sliders: dict = {}
+        self.widget = widgets.VBox()
+        self.problem_menu.observe(self._on_problem, names="value")
+        for box in self.checkboxes.values():
+            box.observe(self._on_selection, names="value")
+        self._rebuild(reset_lrs=True)
+
+    @property
+    def problem(self):
+        """The problem the dropdown selects (built once, then reused)."""
+        name = self.problem_menu.value
+        if name not in self._instances:
+            self._instances[name] = self.problems[name]()
+        return self._instances[name]
+
+    def selected(self) -> list:
+        """The names of the ticked optimizers, in the notes' order."""
+        return [name for name, box in self.checkboxes.items() if box.value]
+
+    def make(self, gamma=0.9, beta=0.9, beta1=0.9, beta2=0.999, **lrs) -> list:
+        """The ticked optimizers with the sliders' hyperparameters (``lrs`` holds ``lr_<name>``)."""
+        extra = {"Momentum": dict(gamma=gamma), "NAG": dict(gamma=gamma), "RMSProp": dict(beta=beta),
+                 "Adam": dict(beta1=beta1, beta2=beta2)}
+        return [self.classes[n](lrs[f"lr_{n}"], **extra.get(n, {})) for n in self.selected()]
+
+    def _params(self, reset_lrs: bool) -> dict:
+        old = {k: s.value for k, s in self.sliders.items()}
+        lrs = self.lrs[self.problem_menu.value]
+        params = {}
+        for n in self.classes:
+            value = lrs[n] if reset_lrs or f"lr_{n}" not in old else old[f"lr_{n}"]
+            params[f"lr_{n}"] = Param(-5.0, 1.0, 0.1, value, "α " + n if n != "Adam" else "η Adam", log=True)
+        for key, label, value in (("gamma", "γ", 0.9), ("beta", "β", 0.9), ("beta1", "β1", 0.9),
+                                  ("beta2", "β2", 0.999)):
+            params[key] = Param(0.0, 0.999, 0.001, old.get(key, value), label)
+        return params
+
+    def _on_problem(self, change) -> None:
+        self._rebuild(reset_lrs=True)
+
+    def _on_selection(self, change) -> None:
+        self._rebuild(reset_lrs=False)
+
+    def _rebuild(self, reset_lrs: bool) -> None:
+        import ipywidgets as widgets
+
+        name = self.problem_menu.value
+        self.explorer = Explorer(self.problem, self.make, self._params(reset_lrs), steps=self.steps[name])
+        self.explorer.ax_loss.set_title(f"{name}: {self.steps[name]} steps")
+        self.sliders = self.explorer.sliders
+        lr_row = [s for k, s in self.sliders.items() if k.startswith("lr_")]
+        decay_row = [s for k, s in self.sliders.items() if not k.startswith("lr_")]
+        self.widget.children = [
+            widgets.HBox([self.problem_menu, *self.checkboxes.values()]),
+            widgets.GridBox(lr_row, layout=widgets.Layout(grid_template_columns="repeat(3, 1fr)")),
+            widgets.HBox(decay_row), self.explorer.status, self.explorer.output]
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+
+def playground(problems: Optional[dict] = None, lrs: Optional[dict] = None, steps: Optional[dict] = None,
+               selected=None, problem: Optional[str] = None) -> Playground:
+    """The chapter 8 playground: choose the problem, the optimizers and their hyperparameters, live.
+
+    Parameters
+    ----------
+    problems : dict, optional
+        Name → a function returning an :class:`optlib.Problem`; :data:`PLAYGROUND_PROBLEMS` by default
+        (the quadratic with κ = 100, Rosenbrock, the saddle, the sparse regression, the two-layer net).
+    lrs : dict, optional
+        The starting α of each optimizer (η for Adam): ``{optimizer name: α}`` for every problem, or
+        ``{problem name: {optimizer name: α}}`` (e.g. the tuned rates of chapter 8). Choosing another
+        problem resets the α sliders to that problem's values.
+    steps : dict, optional
+        Problem name → steps per run (:data:`PLAYGROUND_STEPS` by default).
+    selected : list of str, optional
+        The optimizers ticked at the start (all six by default).
+    problem : str, optional
+        The problem shown first (the first of ``problems`` by default).
+
+    Returns
+    -------
+    Playground
+        Display it in a notebook; ``.explorer`` holds the current :class:`Explorer`.
+
+    Examples
+    --------
+    >>> import contextlib, io, optlib.widgets as w
+    >>> with contextlib.redirect_stdout(io.StringIO()):  # outside a kernel, the figure's repr is printed
+    ...     pg = w.playground(selected=["GD", "Adam"], steps={"saddle": 20}, problem="saddle")
+    >>> sorted(pg.explorer.trajectories)
+    ['Adam', 'GD']
+    >>> pg.explorer.trajectories["GD"].steps
+    20
+    """
+    return Playground(problems=problems, lrs=lrs, steps=steps, selected=selected, problem=problem)
+
+
+# --------------------------------------------------------------------------- chapters 3 and 4: momentum, NAG
+
+
+def momentum_explorer(steps: int = 100) -> Explorer:
+    """Chapter 3's sliders: GD against Momentum, sharing α, with γ for Momentum.
+
+    The problem is ``quadratic(condition_number=100)``, J = ½(θ₁² + 100 θ₂²) from θ_0 = (1, 1): GD is
+    stable only for α < 2/λ_max = 0.02, Momentum for α < 2(1 + γ)/λ_max. ``lr`` is α, ``gamma`` is γ
+    (γ = 0 makes the two curves coincide).
+
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stdout(io.StringIO()):  # outside a kernel the figure prints as text
+    ...     ex = momentum_explorer(steps=5)
+    >>> sorted(ex.sliders), sorted(ex.trajectories)
+    (['gamma', 'lr'], ['GD', 'Momentum'])
+    """
+    from .gd import GD
+    from .momentum import Momentum
+    from .problems import quadratic
+
+    return Explorer(quadratic(condition_number=100.0),
+                    lambda lr, gamma: [GD(lr), Momentum(lr, gamma)],
+                    {"lr": Param(-3.0, -1.0, 0.05, 0.01, "α", log=True),
+                     "gamma": Param(0.0, 0.99, 0.01, 0.9, "γ")},
+                    steps=steps)
+
+
+def nag_explorer(steps: int = 100) -> Explorer:
+    """Chapter 4's sliders: Momentum against NAG with the same α and γ.
+
+    Same problem as :func:`momentum_explorer` (``quadratic(condition_number=100)``, θ_0 = (1, 1)), so the
+    only difference between the two curves is where the gradient is taken: at θ_t (Momentum) or at the
+    look-ahead θ_temp = θ_t − γV_{t−1} (NAG).
+
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stdout(io.StringIO()):  # outside a kernel the figure prints as text
+    ...     ex = nag_explorer(steps=5)
+    >>> sorted(ex.sliders), sorted(ex.trajectories)
+    (['gamma', 'lr'], ['Momentum', 'NAG'])
+    """
+    from .momentum import NAG, Momentum
+    from .problems import quadratic
+
+    return Explorer(quadratic(condition_number=100.0),
+                    lambda lr, gamma: [Momentum(lr, gamma), NAG(lr, gamma)],
+                    {"lr": Param(-3.0, -1.0, 0.05, 0.01, "α", log=True),
+                     "gamma": Param(0.0, 0.99, 0.01, 0.9, "γ")},
+                    steps=steps)

@@ -415,3 +415,53 @@ def nag_explorer(steps: int = 100) -> Explorer:
                     {"lr": Param(-3.0, -1.0, 0.05, 0.01, "α", log=True),
                      "gamma": Param(0.0, 0.99, 0.01, 0.9, "γ")},
                     steps=steps)
+
+
+# --------------------------------------------------------------------------- chapters 3 and 4: momentum, NAG
+
+
+def momentum_explorer(steps: int = 100) -> Explorer:
+    """Chapter 3's sliders: GD against Momentum, sharing α, with γ for Momentum.
+
+    The problem is ``quadratic(condition_number=100)``, J = ½(θ₁² + 100 θ₂²) from θ_0 = (1, 1): GD is
+    stable only for α < 2/λ_max = 0.02, Momentum for α < 2(1 + γ)/λ_max. ``lr`` is α, ``gamma`` is γ
+    (γ = 0 makes the two curves coincide).
+
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stdout(io.StringIO()):  # outside a kernel the figure prints as text
+    ...     ex = momentum_explorer(steps=5)
+    >>> sorted(ex.sliders), sorted(ex.trajectories)
+    (['gamma', 'lr'], ['GD', 'Momentum'])
+    """
+    from .gd import GD
+    from .momentum import Momentum
+    from .problems import quadratic
+
+    return Explorer(quadratic(condition_number=100.0),
+                    lambda lr, gamma: [GD(lr), Momentum(lr, gamma)],
+                    {"lr": Param(-3.0, -1.0, 0.05, 0.01, "α", log=True),
+                     "gamma": Param(0.0, 0.99, 0.01, 0.9, "γ")},
+                    steps=steps)
+
+
+def nag_explorer(steps: int = 100) -> Explorer:
+    """Chapter 4's sliders: Momentum against NAG with the same α and γ.
+
+    Same problem as :func:`momentum_explorer` (``quadratic(condition_number=100)``, θ_0 = (1, 1)), so the
+    only difference between the two curves is where the gradient is taken: at θ_t (Momentum) or at the
+    look-ahead θ_temp = θ_t − γV_{t−1} (NAG).
+
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stdout(io.StringIO()):  # outside a kernel the figure prints as text
+    ...     ex = nag_explorer(steps=5)
+    >>> sorted(ex.sliders), sorted(ex.trajectories)
+    (['gamma', 'lr'], ['Momentum', 'NAG'])
+    """
+    from .momentum import NAG, Momentum
+    from .problems import quadratic
+
+    return Explorer(quadratic(condition_number=100.0),
+                    lambda lr, gamma: [Momentum(lr, gamma), NAG(lr, gamma)],
+                    {"lr": Param(-3.0, -1.0, 0.05, 0.01, "α", log=True),
+                     "gamma": Param(0.0, 0.99, 0.01, 0.9, "γ")},
+                    steps=steps)

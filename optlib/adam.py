@@ -75,9 +75,10 @@ class Adam(Optimizer):
         g = grad(theta)                                        # g_t = ∇J(θ_t)
         m = self.beta1 * state.m + (1 - self.beta1) * g        # m_t = β1 m_{t−1} + (1 − β1) g_t
         v = self.beta2 * state.v + (1 - self.beta2) * g * g    # v_t = β2 v_{t−1} + (1 − β2) g_t²
-        m_hat, v_hat = self.corrected(AdamState(t, m, v))      # m̂_t, v̂_t
+        state_next = AdamState(t, m, v)                        # the state after step t
+        m_hat, v_hat = self.corrected(state_next)              # m̂_t, v̂_t
         theta_next = theta - self.lr * m_hat / self._denominator(v_hat)  # θ_{t+1} = θ_t − η m̂_t/(√v̂_t + ε)
-        return theta_next, AdamState(t=t, m=m, v=v)
+        return theta_next, state_next
 
     def corrected(self, state: AdamState):
         """(m̂_t, v̂_t) for a state after t ≥ 1 steps; (m_t, v_t) when bias_correction is off."""

@@ -14,6 +14,7 @@ used, the state after each step, and the loss if asked for.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable, NamedTuple, Optional
 
@@ -206,7 +207,8 @@ def run(optimizer: Optimizer, grad: Grad, theta0, steps: int, *, loss: Optional[
             used.clear()
             theta_next, state_next = optimizer.step(checked_grad, theta, state)
             g = used[-1]
-            problem = _first_non_finite(theta_next, g, state_next)
+            if not _all_finite(theta_next, g, *state_next):  # cheap; names nothing
+                problem = _first_non_finite(theta_next, g, state_next)
             if problem is None and losses is not None:
                 losses[t] = _loss_value(loss, theta_next)
                 if not np.isfinite(losses[t]):
@@ -236,6 +238,35 @@ def _loss_value(loss: Callable, theta: np.ndarray) -> float:
     if value.shape != ():
         raise ValueError(f"loss must return a scalar J(θ), got an array of shape {value.shape}")
     return float(value)
+
+
+#: arrays up to this many values are summed in Python, which is cheaper there than a numpy call
+_SMALL = 64
+
+
+def _all_finite(*values) -> bool:
+    """True when every number in ``values`` (arrays, ints, floats) is finite: run's check after each step.
+
+    A small array is checked through its sum: a sum of floats is finite only if every term is (a NaN
+    term makes it NaN, an infinite one makes it ±∞, or NaN when ∞ and −∞ meet), so a finite sum proves
+    every term finite. The converse can fail (finite terms whose sum overflows), so ``False`` only sends
+    ``run`` on to :func:`_first_non_finite`, which tests element by element and names the culprit.
+    Larger arrays are tested element by element here directly.
+
+    >>> _all_finite(np.array([1.0, -2.0]), 3, np.ones(100))
+    True
+    >>> _all_finite(np.array([1.0, np.nan])), _all_finite(np.array([np.inf, -np.inf]))
+    (False, False)
+    >>> _all_finite(np.array([1e308, 1e308]))  # a false alarm, which _first_non_finite clears
+    False
+    """
+    for value in values:
+        if type(value) is np.ndarray and value.size <= _SMALL:
+            if not math.isfinite(sum(value.ravel().tolist())):
+                return False
+        elif type(value) is not int and not np.isfinite(value).all():
+            return False
+    return True
 
 
 def _first_non_finite(theta: np.ndarray, g: np.ndarray, state: NamedTuple) -> Optional[str]:

@@ -82,10 +82,10 @@ class Trajectory:
     ----------
     optimizer : Optimizer
         The optimizer that made the run.
-    thetas : ndarray, shape (T + 1, *theta0.shape)
-        θ_0 … θ_T, with ``thetas[0]`` equal to θ_0. T is ``steps``, or less if the run diverged.
-    grads : ndarray, shape (T, *theta0.shape)
-        ``grads[t - 1]`` is the gradient that step t used: ∇J(θ_{t-1}), or ∇J(θ_temp) for NAG.
+    thetas : ndarray
+        θ_0 … θ_T, of shape ``(T + 1,) + theta0.shape``, with ``thetas[0]`` equal to θ_0. T is ``steps``, or less if the run diverged.
+    grads : ndarray
+        Of shape ``(T,) + theta0.shape``: ``grads[t - 1]`` is the gradient that step t used: ∇J(θ_{t-1}), or ∇J(θ_temp) for NAG.
     states : tuple
         ``states[t]`` is the optimizer state after t steps (``states[0]`` is the zero state), or an
         empty tuple when ``run(..., keep_states=False)``.
@@ -151,8 +151,8 @@ def run(optimizer: Optimizer, grad: Grad, theta0, steps: int, *, loss: Optional[
         T ≥ 0, the number of updates.
     loss : callable, optional
         θ ↦ J(θ); when given, ``Trajectory.losses`` holds J(θ_0) … J(θ_T).
-    on_divergence : {"raise", "stop"}
-        What to do when a step gives a non-finite θ, gradient or state: ``"raise"`` a
+    on_divergence : str
+        ``"raise"`` (the default) or ``"stop"``: what to do when a step gives a non-finite θ, gradient or state: ``"raise"`` a
         :class:`DivergenceError` carrying the finite part of the run, or ``"stop"`` and return that
         part with ``diverged_at`` and ``message`` set. No NaN row is ever stored, and numpy's overflow
         warnings are silenced because the run reports the overflow itself.

@@ -37,7 +37,7 @@ def overshoots(values, target: float = 0.0) -> np.ndarray:
     """How far a 1-D sequence swings past ``target`` after each crossing.
 
     The sequence is cut where it crosses ``target``; the first piece is the approach, and each later
-    piece contributes its largest |value − target|. A monotone approach gives an empty array.
+    piece contributes its largest ``|value − target|``. A monotone approach gives an empty array.
 
     >>> overshoots([1.0, 0.2, -0.5, -0.3, 0.1, 0.05, -0.01]).tolist()
     [0.5, 0.1, 0.01]

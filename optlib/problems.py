@@ -293,7 +293,7 @@ class LeastSquares(Problem):
 
     @property
     def condition_number(self) -> float:
-        """κ of the Hessian XᵀX/m: how elongated the contours of J are."""
+        """κ of the Hessian XᵀX/m, which says how elongated the contours of J are."""
         eig = np.linalg.eigvalsh(self.hessian)
         return float(eig[-1] / eig[0])
 

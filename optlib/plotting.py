@@ -53,6 +53,28 @@ def contour(ax, problem, levels: int = 30, resolution: int = 200, log: Optional[
     return cs
 
 
+def jshtml(animation, **kwargs) -> str:
+    """``animation.to_jshtml(**kwargs)`` without the style sheet matplotlib links from a CDN.
+
+    matplotlib's animation player links Font Awesome 4 from maxcdn.bootstrapcdn.com for its button
+    icons. The book's site loads nothing from another host; the book theme's own Font Awesome draws
+    the same icons. Use it as ``HTML(optlib.plotting.jshtml(anim))`` in place of
+    ``HTML(anim.to_jshtml())``.
+
+    >>> from matplotlib.figure import Figure
+    >>> from matplotlib.animation import FuncAnimation
+    >>> fig = Figure(figsize=(1, 1), dpi=20)
+    >>> (line,) = fig.subplots().plot([0, 1], [0, 1])
+    >>> html = jshtml(FuncAnimation(fig, lambda k: [line], frames=2))
+    >>> "<script" in html, "bootstrapcdn" in html, "://" in html.split("<script")[0]
+    (True, False, False)
+    """
+    import re
+
+    html = animation.to_jshtml(**kwargs)
+    return re.sub(r'<link rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*">\s*', "", html)
+
+
 def plot_trajectory(ax, trajectory, label: Optional[str] = None, **kw):
     """Draw θ_0 … θ_T of a 2-D run on ``ax`` in its optimizer's style."""
     th = trajectory.thetas

@@ -204,6 +204,40 @@ def test_ignored_outputs_say_why(path):
                         "saying why their output may be ignored")
 
 
+_REMOTE_REF = re.compile(r"""<(?:link|script|img|iframe|source)\b[^>]*\b(?:href|src)\s*=\s*["']?(?:https?:)?//""", re.I)
+
+
+@pytest.mark.parametrize("path", notebooks(), ids=ids(notebooks()))
+def test_no_output_loads_from_another_host(path):
+    # e.g. matplotlib's to_jshtml links Font Awesome from a CDN: use optlib.plotting.jshtml(anim)
+    bad = []
+    for i, cell in enumerate(read(path).cells):
+        for out in cell.get("outputs", []):
+            html = out.get("data", {}).get("text/html", "")
+            html = "".join(html) if isinstance(html, list) else html
+            m = _REMOTE_REF.search(html)
+            if m:
+                bad.append(f"cell {i}: {html[m.start():m.start() + 120]!r}")
+    assert not bad, ("outputs that would load from another host on the website "
+                     "(for animations use HTML(optlib.plotting.jshtml(anim))):\n" + "\n".join(bad))
+
+
+def test_jshtml_drops_the_cdn_stylesheet():
+    import matplotlib
+    from matplotlib.animation import FuncAnimation
+    from matplotlib.figure import Figure
+
+    from optlib.plotting import jshtml
+
+    fig = Figure(figsize=(1, 1), dpi=20)
+    (line,) = fig.subplots().plot([0, 1], [0, 1])
+    anim = FuncAnimation(fig, lambda k: [line], frames=3)
+    raw, clean = anim.to_jshtml(), jshtml(anim)
+    assert _REMOTE_REF.search(raw), f"matplotlib {matplotlib.__version__} no longer links a CDN: drop jshtml"
+    assert not _REMOTE_REF.search(clean)
+    assert clean.count("<img") == raw.count("<img") and "fa-play" in clean   # the player is intact
+
+
 def test_at_least_90_percent_of_outputs_are_compared():
     total = report()
     checked = total["compared"] + total["ignored"]

@@ -1,0 +1,222 @@
+"""The built website, loaded page by page in a real browser with the network cut off.
+
+A session fixture builds the site into a temporary folder (``jupyter-book build -W -n --keep-going``)
+and serves it over HTTP on 127.0.0.1. Headless Debian Chromium, driven by playwright, loads every page
+of _toc.yml. Every request is routed: one whose host is not 127.0.0.1 is recorded and aborted. Each page
+must then show
+
+* no request that left the machine, no console error, no page error, no failed local request;
+* no script, style sheet or font referenced from another host (nor a widget manager or require.js);
+* math rendered by the vendored MathJax: every math element holds an ``mjx-container``, MathJax's fonts
+  came from 127.0.0.1, and no raw TeX delimiter ($$, \\(, \\[, \\begin{) is left in the text;
+
+and a full-page screenshot is saved to artifacts/screenshots/<page>.png for a person to look at.
+Without /usr/bin/chromium the browser tests are skipped, unless the environment variable CI is set.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+LOCAL_HOSTS = {"127.0.0.1"}
+RAW_TEX = ("$$", "\\(", "\\)", "\\[", "\\]", "\\begin{")
+
+
+def toc_pages() -> list[str]:
+    """The pages of _toc.yml without suffix ("book/index", "book/01-gradient-descent", ...)."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                files.append(node["file"])
+            for key in ("parts", "chapters", "sections"):
+                for child in node.get(key, []) or []:
+                    walk(child)
+
+    walk(toc)
+    return [re.sub(r"\.(md|ipynb)$", "", f) for f in files]
+
+
+PAGES = toc_pages()
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """Build the book with warnings as errors into a temporary folder; return (html dir, build log, code)."""
+    out = tmp_path_factory.mktemp("site")
+    jb = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(jb) if jb.exists() else "jupyter-book", "build", str(ROOT), "-W", "-n", "--keep-going",
+           "--path-output", str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    html = out / "_build" / "html"
+    return html, proc.stdout + proc.stderr, proc.returncode
+
+
+@pytest.fixture(scope="session")
+def server(site):
+    """Serve the built HTML on 127.0.0.1 (a free port) from a thread; yield the base URL."""
+    html, _, _ = site
+    if not html.is_dir():
+        pytest.fail("the build wrote no HTML (see test_build_has_no_warnings)")
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(html)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists() or not shutil.which(CHROMIUM):
+        reason = f"{CHROMIUM} is missing (Debian: apt-get install chromium); the site is not checked in a browser"
+        if os.environ.get("CI"):
+            pytest.fail(reason + " and CI is set")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+# --------------------------------------------------------------------------- the tests
+
+
+def test_build_has_no_warnings(site):
+    html, log, code = site
+    warnings = [ln for ln in log.splitlines() if "WARNING" in ln or "ERROR" in ln]
+    assert code == 0 and not warnings, (
+        f"jupyter-book build -W -n exited {code} with {len(warnings)} warnings/errors:\n" + "\n".join(warnings[:40])
+        + ("" if warnings else "\n" + log[-3000:]))
+
+
+def test_mathjax_is_vendored(site):
+    html, _, _ = site
+    assert (html / "_static" / "mathjax" / "tex-chtml.js").is_file(), "MathJax was not copied into _static/mathjax"
+    fonts = list((html / "_static" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
+    assert fonts, "MathJax's CHTML fonts were not copied"
+
+
+# Collected in the page's JavaScript: everything the page refers to, math elements, leftover TeX.
+_INSPECT = r"""
+async () => {
+  const refs = [];
+  for (const s of document.querySelectorAll('script[src]')) refs.push(['script', s.src]);
+  for (const l of document.querySelectorAll('link[href]')) {
+    const rel = (l.rel || '').toLowerCase();
+    if (/stylesheet|preload|modulepreload|icon|font|prefetch/.test(rel)) refs.push([rel, l.href]);
+  }
+  for (const i of document.querySelectorAll('img[src], iframe[src], source[src], video[src], audio[src]'))
+    refs.push([i.tagName.toLowerCase(), i.src]);
+  let mathjax = null;
+  if (window.MathJax && window.MathJax.startup && window.MathJax.startup.promise) {
+    await window.MathJax.startup.promise;
+    mathjax = window.MathJax.version || 'unknown';
+  }
+  if (document.fonts && document.fonts.ready) await document.fonts.ready;
+  const maths = [...document.querySelectorAll('.math')];
+  const unrendered = maths.filter(m => !m.querySelector('mjx-container')).map(m => m.textContent.slice(0, 80));
+  const clone = document.body.cloneNode(true);
+  for (const e of clone.querySelectorAll('pre, code, script, style, textarea, mjx-container, .highlight, .output'))
+    e.remove();
+  return {refs, mathjax, n_math: maths.length, n_mjx: document.querySelectorAll('mjx-container').length,
+          unrendered, text: clone.textContent,
+          amd: typeof window.require === 'function' && typeof window.define === 'function'};
+}
+"""
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[Path(p).name for p in PAGES])
+def test_page(page, site, server, browser):
+    html, _, _ = site
+    assert (html / f"{page}.html").is_file(), f"{page}.html was not built"
+    outside, console_errors, page_errors, failed_local, font_hits = [], [], [], [], []
+
+    def route(r):
+        url = r.request.url
+        if urlparse(url).scheme in ("data", "blob", "about") or urlparse(url).hostname in LOCAL_HOSTS:
+            r.continue_()
+        else:
+            outside.append(url)
+            r.abort()
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+    try:
+        pg = context.new_page()
+        pg.route("**/*", route)
+        pg.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+        pg.on("pageerror", lambda e: page_errors.append(str(e)))
+
+        def on_response(resp):
+            if urlparse(resp.url).hostname in LOCAL_HOSTS:
+                if resp.status >= 400:
+                    failed_local.append(f"{resp.status} {resp.url}")
+                if "/mathjax/" in resp.url and resp.url.split("?")[0].endswith(".woff"):
+                    font_hits.append(resp.url)
+
+        pg.on("response", on_response)
+        pg.goto(f"{server}/{page}.html", wait_until="load", timeout=60_000)
+        info = pg.evaluate(_INSPECT)
+        pg.wait_for_timeout(300)  # let late requests (fonts, lazy scripts) start, so the route sees them
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        pg.screenshot(path=str(SCREENSHOTS / f"{Path(page).name}.png"), full_page=True)
+    finally:
+        context.close()
+
+    problems = []
+    if outside:
+        problems.append(f"requests that left the machine (aborted): {sorted(set(outside))[:10]}")
+    if console_errors:
+        problems.append(f"console errors: {console_errors[:10]}")
+    if page_errors:
+        problems.append(f"page errors: {page_errors[:10]}")
+    if failed_local:
+        problems.append(f"local requests that failed: {failed_local[:10]}")
+    remote = [(kind, url) for kind, url in info["refs"]
+              if urlparse(url).scheme not in ("data", "blob") and urlparse(url).hostname not in LOCAL_HOSTS]
+    if remote:
+        problems.append(f"references to other hosts: {remote[:10]}")
+    managers = [url for _, url in info["refs"] if re.search(r"require(\.min)?\.js|html-manager|embed-amd", url)]
+    if managers:
+        problems.append(f"a widget manager or require.js is loaded (stored widget state?): {managers}")
+    if info["n_math"]:
+        if info["mathjax"] is None:
+            problems.append(f"{info['n_math']} math elements but MathJax did not load")
+        if info["unrendered"]:
+            problems.append(f"math MathJax did not render: {info['unrendered'][:5]}")
+        if not font_hits:
+            problems.append("MathJax's fonts were not loaded from 127.0.0.1")
+    leftovers = [d for d in RAW_TEX if d in info["text"]]
+    if leftovers:
+        i = info["text"].find(leftovers[0])
+        problems.append(f"raw TeX delimiters {leftovers} in the text, e.g. …{info['text'][max(0, i - 60):i + 60]!r}…")
+    assert not problems, f"{page}:\n  " + "\n  ".join(problems)

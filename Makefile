@@ -89,6 +89,16 @@ refresh: $(STAMP)
 # ---------------------------------------------------------------------------- other targets
 # (make bench and make pdf are added below by their authors)
 
+# `make bench`: benchmarks/ prints one table (machine, versions, threads; per-step cost against torch.optim,
+# 2-D steps/s through run, slider → redraw, make test, site build, page weights), also written to
+# artifacts/bench.md. torch==2.13.0 is installed into .venv here only; if that fails the benchmark still
+# runs and says torch is absent. Options: make bench BENCH_ARGS="--skip book" (the library parts, ~1 min).
+.PHONY: bench
+bench: $(STAMP)
+	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --disable-pip-version-check -q torch==2.13.0 \
+		|| echo "make bench: could not install torch==2.13.0: the torch columns will be empty" >&2
+	$(PY) -m benchmarks $(BENCH_ARGS)
+
 clean:
 	rm -rf _build artifacts .pytest_cache .hypothesis
 

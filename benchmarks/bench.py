@@ -1,0 +1,259 @@
+"""`make bench` (``python -m benchmarks``): one table of what a student waits for, measured side by side.
+
+1. steps: the per-step cost of each optimizer against torch.optim's matching configuration (default,
+   ``foreach=True``, ``fused=True`` where it exists), n = 2, 1e3, 1e5, 1e6, float64, one thread.
+2. small: 2-D steps per second through ``optlib.run``, the gradient call included.
+3. interaction: slider change → finished redraw (PNG included) for each widget of ``optlib.widgets``.
+4. book: ``make test`` after set-up, the site build from stored outputs, the weight of each built page.
+
+Every comparison is measured in one run, its candidates interleaved (benchmarks/timing.py), and reported
+as the median over repetitions. Nothing here asserts a time: the table says met or missed, a person reads.
+Without torch the benchmark still runs and says so. The table is printed and also written to
+``artifacts/bench.md``.
+
+    python -m benchmarks                      # everything (the book part runs `make test`: minutes)
+    python -m benchmarks --skip book          # the library parts only (about a minute)
+    python -m benchmarks --only steps --sizes 2 1000
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PARTS = ("steps", "small", "interaction", "book")
+
+TARGET_STEP_SMALL = 1.0    # optlib ÷ torch default, n ≤ 1e5
+TARGET_STEP_LARGE = 1.5    # optlib ÷ torch default, n = 1e6
+TARGET_SMALL_RATE = 150_000  # 2-D steps per second through run
+TARGET_REDRAW = 0.100      # seconds, slider → redraw, median
+TARGET_MAKE_TEST = 180.0   # seconds
+TARGET_BUILD = 30.0        # seconds
+TARGET_PAGE = 2e6          # bytes
+
+
+# --------------------------------------------------------------------------- the machine and versions
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _blas_threads() -> str:
+    """numpy's BLAS thread count, read from the library itself (threadpoolctl when installed)."""
+    try:
+        from threadpoolctl import threadpool_info
+        infos = [f"{i.get('internal_api')} {i.get('num_threads')}" for i in threadpool_info()
+                 if i.get("user_api") == "blas"]
+        if infos:
+            return ", ".join(infos) + " (threadpoolctl)"
+    except ImportError:
+        pass
+    import ctypes
+    try:
+        maps = Path("/proc/self/maps").read_text().splitlines()
+    except OSError:
+        return "unknown"
+    libs = sorted({line.split()[-1] for line in maps if "openblas" in line.lower() and ".so" in line})
+    for lib in libs:
+        try:
+            handle = ctypes.CDLL(lib)
+        except OSError:
+            continue
+        for symbol in ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_",
+                       "openblas_get_num_threads"):
+            fn = getattr(handle, symbol, None)
+            if fn is not None:
+                return f"OpenBLAS {fn()} (read from {Path(lib).name})"
+    return "unknown (no OpenBLAS loaded)"
+
+
+def _git_commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "optlib"], cwd=ROOT, capture_output=True,
+                               text=True).stdout.strip()
+        return out.stdout.strip() + (" + uncommitted optlib changes" if dirty else "")
+    except OSError:
+        return "?"
+
+
+def header(torch) -> list:
+    import numpy as np
+
+    import optlib
+
+    lines = [
+        f"date: {_dt.datetime.now(_dt.timezone.utc):%Y-%m-%d %H:%M} UTC; load average at start "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+        f"machine: {_cpu_model()}, {os.cpu_count()} cores ({len(os.sched_getaffinity(0))} usable), "
+        f"{platform.system()} {platform.release()}",
+        f"versions: python {platform.python_version()}, numpy {np.__version__}, "
+        + (f"torch {torch.__version__}" if torch is not None else "torch ABSENT (torch columns empty; "
+           "pip install torch==2.13.0 to compare)")
+        + f", optlib {optlib.__version__} (git {_git_commit()})",
+        f"threads: OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}, numpy BLAS {_blas_threads()}, "
+        + (f"torch.get_num_threads()={torch.get_num_threads()}" if torch is not None else "torch absent")
+        + (f"; OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']} (left as found)"
+           if "OPENBLAS_CORETYPE" in os.environ else ""),
+    ]
+    return lines
+
+
+# --------------------------------------------------------------------------- formatting
+
+def _t(seconds: float) -> str:
+    """A duration with a unit that keeps 3 significant digits."""
+    if seconds != seconds:
+        return "n/a"
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.3g} µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:.3g} ms"
+    return f"{seconds:.1f} s"
+
+
+def _n(n: int) -> str:
+    return {2: "2", 1_000: "1e3", 100_000: "1e5", 1_000_000: "1e6"}.get(n, str(n))
+
+
+def _verdict(ok) -> str:
+    return "n/a" if ok is None else ("met" if ok else "MISSED")
+
+
+# --------------------------------------------------------------------------- the parts
+
+def part_steps(torch, args) -> list:
+    from . import steps
+
+    rows = []
+    for r in steps.measure(torch, sizes=args.sizes, reps=args.reps):
+        sec, ratio = r["seconds"], r["ratio"]
+        ref = " · ".join(f"{k[6:]} {_t(v)}" for k, v in sec.items() if k != "optlib") or "torch absent"
+        rat = " · ".join(f"{v:.2f}" for v in ratio.values()) or "n/a"
+        limit = TARGET_STEP_SMALL if r["n"] <= 100_000 else TARGET_STEP_LARGE
+        judged = [ratio[k] for k in ("torch default", "torch foreach") if k in ratio]
+        ok = None if not judged else max(judged) <= limit
+        agree = "" if r["agree"] is None else (", same iterates" if r["agree"] else ", ITERATES DIFFER")
+        rows.append(("1 step", f"{r['optimizer']}, n = {_n(r['n'])}{agree}", f"{_t(sec['optlib'])}/step",
+                     ref, rat, f"≤ {limit:g} vs default and foreach", _verdict(ok)))
+    return rows
+
+
+def part_small(args) -> list:
+    from . import small
+
+    rows = []
+    for r in small.measure(reps=max(args.reps, 7)):
+        is_opt = r["what"] in small.OPTIMIZERS
+        what = f"run({r['what']}), {r['problem']}" if is_opt else f"{r['what']}, {r['problem']}"
+        unit = "calls/s" if r["what"].startswith("gradient") else "steps/s"
+        rows.append(("2 small", what, f"{r['steps_per_s']:,.0f} {unit}", "plain numpy Adam loop (per step)",
+                     f"{r['vs_plain_adam']:.2f}", f"≥ {TARGET_SMALL_RATE:,} steps/s" if is_opt else "reference",
+                     _verdict(r["steps_per_s"] >= TARGET_SMALL_RATE) if is_opt else ""))
+    return rows
+
+
+def part_interaction(args) -> list:
+    from . import interaction
+
+    rows = []
+    for r in interaction.measure(changes=args.changes):
+        if "missing" in r:
+            rows.append(("3 interaction", r["widget"], "MISSING", r["missing"], "", "", "n/a"))
+            continue
+        png = f"PNG render {_t(r['png_s'])}" if r["png_s"] > 0 else "NO PNG RENDERED (measure incomplete)"
+        rows.append(("3 interaction", f"slider → redraw: {r['widget']}",
+                     f"median {_t(r['median_s'])} of {r['changes']}", f"of which {png}", "",
+                     f"≤ {TARGET_REDRAW * 1e3:.0f} ms", _verdict(r["median_s"] <= TARGET_REDRAW)))
+    return rows
+
+
+def part_book(args) -> list:
+    from . import book
+
+    res = book.measure(run_tests=not args.no_make_test, build=True)
+    rows = []
+    if "make_test" in res:
+        mt = res["make_test"]
+        state = "passed" if mt["status"] == 0 else f"FAILED (exit {mt['status']}, see {mt['log']})"
+        rows.append(("4 book", "make test (after set-up)", _t(mt["seconds"]), state, "",
+                     f"≤ {TARGET_MAKE_TEST:.0f} s", _verdict(mt["seconds"] <= TARGET_MAKE_TEST)))
+    b = res["build"]
+    state = "no warnings" if b["status"] == 0 else f"exit {b['status']} (warnings or errors, see {b['log']})"
+    rows.append(("4 book", "site build from stored outputs (fresh folder, make book's flags)",
+                 _t(b["seconds"]), state, "", f"≤ {TARGET_BUILD:.0f} s", _verdict(b["seconds"] <= TARGET_BUILD)))
+    w = res.get("weights")
+    if w:
+        for p in w["pages"]:
+            rows.append(("4 book", f"page weight: {p['page']}", f"{p['total'] / 1e6:.2f} MB",
+                         f"HTML {p['html'] / 1e6:.2f} MB + own files {p['own'] / 1e6:.2f} MB", "",
+                         f"≤ {TARGET_PAGE / 1e6:g} MB", _verdict(p["total"] <= TARGET_PAGE)))
+        rows.append(("4 book", "shared by several pages (theme, fonts, MathJax), counted once",
+                     f"{w['shared'] / 1e6:.2f} MB", f"{w['shared_files']} files"
+                     + ("" if w["mathjax_local"] else "; MathJax not local"), "", "", ""))
+    return rows
+
+
+# --------------------------------------------------------------------------- main
+
+def table(rows) -> list:
+    head = ("part", "what", "measured", "side by side with", "optlib ÷ it", "target", "")
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", nargs="+", choices=PARTS, help="run only these parts")
+    parser.add_argument("--skip", nargs="+", choices=PARTS, default=[], help="skip these parts")
+    parser.add_argument("--no-make-test", action="store_true", help="book part: build and weigh only")
+    parser.add_argument("--sizes", nargs="+", type=int, default=[2, 1_000, 100_000, 1_000_000])
+    parser.add_argument("--reps", type=int, default=9, help="interleaved repetitions per comparison")
+    parser.add_argument("--changes", type=int, default=12, help="slider changes per widget")
+    parser.add_argument("--out", default=str(ROOT / "artifacts" / "bench.md"))
+    args = parser.parse_args(argv)
+    parts = [p for p in (args.only or PARTS) if p not in args.skip]
+
+    try:
+        import torch
+        torch.set_num_threads(1)
+    except ImportError:
+        torch = None
+
+    lines = header(torch)
+    printed = len(lines)
+    print("\n".join(lines), flush=True)
+    rows = []
+    for part in parts:
+        print(f"... {part}", file=sys.stderr, flush=True)
+        if part == "steps":
+            rows += part_steps(torch, args)
+        elif part == "small":
+            rows += part_small(args)
+        elif part == "interaction":
+            rows += part_interaction(args)
+        elif part == "book":
+            rows += part_book(args)
+    lines.append(f"load average at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
+                 f"command: python -m benchmarks {' '.join(argv if argv is not None else sys.argv[1:])}".rstrip())
+    lines.append("")
+    lines += table(rows)
+    print("\n".join(lines[printed:]), flush=True)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines) + "\n")
+    print(f"\n(written to {out.relative_to(ROOT) if ROOT in out.parents else out})")
+    return 0

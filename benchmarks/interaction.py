@@ -1,0 +1,119 @@
+"""Interaction: from a slider change to a finished redraw, for each chapter's widget, driven from Python.
+
+What a kernel does when a reader lets go of a slider: ipywidgets sets the slider's value, the observer
+calls ``Explorer.update`` (re-run every optimizer, move the lines), which calls ``display(fig)`` in the
+widget's output area, and IPython's PNG formatter renders the figure (the inline backend's
+``print_figure(fig, "png", bbox_inches="tight")``). Here an IPython shell with the inline backend's
+formatters stands in for the kernel, so ``display`` does render the PNG; the time of that render is
+also taken apart (``png``) to show where the time goes.
+
+The widget factories are found by name in :mod:`optlib.widgets`; a missing one is reported, not fatal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import statistics
+import time
+from typing import List
+
+FACTORIES = ("momentum_explorer", "nag_explorer", "adagrad_explorer", "rmsprop_explorer", "adam_explorer",
+             "playground")
+
+
+def _kernel_like_shell():
+    """An IPython shell whose display() renders figures to PNG as the inline backend does in a kernel."""
+    import matplotlib
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    backend = "module://matplotlib_inline.backend_inline"
+    matplotlib.use(backend)
+    from matplotlib_inline.backend_inline import configure_inline_support
+
+    configure_inline_support(shell, backend)
+    return shell
+
+
+def _other_value(slider, step_count: int):
+    """A valid value ``step_count`` slider steps away from the current one (down if up is out of range)."""
+    if hasattr(slider, "base"):  # FloatLogSlider: min, max and step are exponents
+        import math
+        exponent = math.log(slider.value, slider.base)
+        up = exponent + step_count * slider.step
+        target = up if up <= slider.max else exponent - step_count * slider.step
+        return slider.base ** max(slider.min, min(slider.max, target))
+    up = slider.value + step_count * slider.step
+    target = up if up <= slider.max else slider.value - step_count * slider.step
+    return max(slider.min, min(slider.max, target))
+
+
+def _time_sliders(sliders: dict, png_times: list, changes: int) -> tuple:
+    """Median seconds from a slider change to the end of its redraw, and the median PNG render in it."""
+    names = list(sliders)
+    starts = {name: sliders[name].value for name in names}
+    totals, pngs = [], []
+    sink = io.StringIO()
+    for i in range(changes):
+        slider = sliders[names[i % len(names)]]
+        value = _other_value(slider, 3) if i // len(names) % 2 == 0 else starts[names[i % len(names)]]
+        if value == slider.value:
+            value = _other_value(slider, 1)
+        before = len(png_times)
+        with contextlib.redirect_stdout(sink):
+            start = time.perf_counter()
+            slider.value = value
+            totals.append(time.perf_counter() - start)
+        pngs.append(sum(png_times[before:]))
+        sink.seek(0)
+        sink.truncate()
+    return statistics.median(totals), statistics.median(pngs), len(totals)
+
+
+def measure(changes: int = 12) -> List[dict]:
+    try:
+        import ipywidgets  # noqa: F401
+        import matplotlib  # noqa: F401
+    except ImportError as exc:  # pragma: no cover - the book's requirements include both
+        return [{"widget": "all", "missing": f"cannot import {exc.name}"}]
+    shell = _kernel_like_shell()
+    import optlib.widgets as widgets
+
+    formatter = shell.display_formatter
+    png_times: list = []
+    original_format = formatter.format
+
+    def timed_format(obj, *args, **kwargs):
+        start = time.perf_counter()
+        result = original_format(obj, *args, **kwargs)
+        if "image/png" in result[0]:
+            png_times.append(time.perf_counter() - start)
+        return result
+
+    formatter.format = timed_format
+    rows = []
+    try:
+        for name in FACTORIES:
+            factory = getattr(widgets, name, None)
+            if factory is None:
+                rows.append({"widget": name, "missing": "not in optlib.widgets"})
+                continue
+            with contextlib.redirect_stdout(io.StringIO()):
+                built = factory()
+            if name == "playground":
+                for problem in list(built.problems):
+                    with contextlib.redirect_stdout(io.StringIO()):
+                        built.problem_menu.value = problem  # rebuilds the explorer (not timed here)
+                    # the decay sliders and α of the ticked optimizers: the sliders a reader moves
+                    sliders = {k: s for k, s in built.sliders.items()
+                               if not k.startswith("lr_") or k[3:] in ("GD", "Adam")}
+                    total, png, count = _time_sliders(sliders, png_times, changes)
+                    rows.append({"widget": f"playground: {problem}", "median_s": total, "png_s": png,
+                                 "changes": count})
+            else:
+                total, png, count = _time_sliders(built.sliders, png_times, changes)
+                rows.append({"widget": name, "median_s": total, "png_s": png, "changes": count})
+    finally:
+        formatter.format = original_format
+    return rows

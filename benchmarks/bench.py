@@ -173,9 +173,12 @@ def part_interaction(args) -> list:
         if "missing" in r:
             rows.append(("3 interaction", r["widget"], "MISSING", r["missing"], "", "", "n/a"))
             continue
-        png = f"PNG render {_t(r['png_s'])}" if r["png_s"] > 0 else "NO PNG RENDERED (measure incomplete)"
+        png = f"of which PNG render {_t(r['png_s'])}"
+        if r["failed"]:
+            png += (f"; PNG FAILED in {len(r['failed'])} of {r['changes']} changes (no figure shown): "
+                    f"{r['failed'][0][:90]}")
         rows.append(("3 interaction", f"slider → redraw: {r['widget']}",
-                     f"median {_t(r['median_s'])} of {r['changes']}", f"of which {png}", "",
+                     f"median {_t(r['median_s'])} of {r['changes']}", png, "",
                      f"≤ {TARGET_REDRAW * 1e3:.0f} ms", _verdict(r["median_s"] <= TARGET_REDRAW)))
     return rows
 

@@ -36,6 +36,22 @@ def _kernel_like_shell():
     return shell
 
 
+def _render_error(fig) -> str:
+    """Why a figure's PNG failed to render: the exception the inline backend's print_figure raises."""
+    from IPython.core.pylabtools import print_figure
+
+    try:
+        print_figure(fig, "png", bbox_inches="tight")
+    except Exception as exc:  # noqa: BLE001 - reported, not handled
+        return f"{type(exc).__name__}: {exc}"
+    return "unknown (renders when retried)"
+
+
+def _errors(figures: list) -> list:
+    """One message per failed render (the first figure's error, asked once)."""
+    return [_render_error(figures[0])] * len(figures) if figures else []
+
+
 def _other_value(slider, step_count: int):
     """A valid value ``step_count`` slider steps away from the current one (down if up is out of range)."""
     if hasattr(slider, "base"):  # FloatLogSlider: min, max and step are exponents
@@ -84,11 +100,15 @@ def measure(changes: int = 12) -> List[dict]:
     png_times: list = []
     original_format = formatter.format
 
+    failures: list = []  # figures whose PNG could not be rendered (IPython swallows the error)
+
     def timed_format(obj, *args, **kwargs):
         start = time.perf_counter()
         result = original_format(obj, *args, **kwargs)
         if "image/png" in result[0]:
             png_times.append(time.perf_counter() - start)
+        elif type(obj).__name__ == "Figure":
+            failures.append(obj)  # why: asked after the timing (_render_error)
         return result
 
     formatter.format = timed_format
@@ -108,12 +128,15 @@ def measure(changes: int = 12) -> List[dict]:
                     # the decay sliders and α of the ticked optimizers: the sliders a reader moves
                     sliders = {k: s for k, s in built.sliders.items()
                                if not k.startswith("lr_") or k[3:] in ("GD", "Adam")}
+                    before = len(failures)
                     total, png, count = _time_sliders(sliders, png_times, changes)
                     rows.append({"widget": f"playground: {problem}", "median_s": total, "png_s": png,
-                                 "changes": count})
+                                 "changes": count, "failed": _errors(failures[before:])})
             else:
+                before = len(failures)
                 total, png, count = _time_sliders(built.sliders, png_times, changes)
-                rows.append({"widget": name, "median_s": total, "png_s": png, "changes": count})
+                rows.append({"widget": name, "median_s": total, "png_s": png, "changes": count,
+                             "failed": _errors(failures[before:])})
     finally:
         formatter.format = original_format
     return rows

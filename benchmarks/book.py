@@ -6,7 +6,7 @@ outputs (the book never executes a notebook while building), with ``make book``'
 
 A page's weight is its HTML plus the files only it uses (its figures, animations, scripts). Files that
 several pages use (the theme's CSS and JavaScript, fonts, MathJax) are counted once, in a row of their
-own, together with what they load themselves (fonts named in CSS, the MathJax folder when it is local).
+own, together with what they load themselves (fonts named in CSS; MathJax's CHTML fonts when it is local).
 """
 
 from __future__ import annotations
@@ -109,9 +109,10 @@ def page_weights(html_dir: Path) -> dict:
         for f in files:
             count[f] = count.get(f, 0) + 1
     shared = {f for f, c in count.items() if c > 1}
-    mathjax = [d for d in site.rglob("*") if d.is_dir() and d.name.lower() == "mathjax"]
-    for d in mathjax[:1]:  # a local MathJax loads its components and fonts at run time: count the folder once
-        shared |= {f for f in d.rglob("*") if f.is_file()}
+    # a local MathJax loads its fonts at run time (CHTML output: the woff-v2 folder): count them once too
+    mathjax = sorted({f.parent for f in count if f.parent.name.lower() == "mathjax" and f.suffix == ".js"})
+    for d in mathjax:
+        shared |= {f for f in d.rglob("woff-v2/*") if f.is_file()}
     rows = []
     for page in pages:
         own = sum(f.stat().st_size for f in uses[page] - shared)

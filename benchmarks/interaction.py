@@ -47,11 +47,6 @@ def _render_error(fig) -> str:
     return "unknown (renders when retried)"
 
 
-def _errors(figures: list) -> list:
-    """One message per failed render (the first figure's error, asked once)."""
-    return [_render_error(figures[0])] * len(figures) if figures else []
-
-
 def _other_value(slider, step_count: int):
     """A valid value ``step_count`` slider steps away from the current one (down if up is out of range)."""
     if hasattr(slider, "base"):  # FloatLogSlider: min, max and step are exponents
@@ -65,7 +60,7 @@ def _other_value(slider, step_count: int):
     return max(slider.min, min(slider.max, target))
 
 
-def _time_sliders(sliders: dict, png_times: list, changes: int) -> tuple:
+def _time_sliders(sliders: dict, png_times: list, changes: int, excluded: list) -> tuple:
     """Median seconds from a slider change to the end of its redraw, and the median PNG render in it."""
     names = list(sliders)
     starts = {name: sliders[name].value for name in names}
@@ -76,11 +71,11 @@ def _time_sliders(sliders: dict, png_times: list, changes: int) -> tuple:
         value = _other_value(slider, 3) if i // len(names) % 2 == 0 else starts[names[i % len(names)]]
         if value == slider.value:
             value = _other_value(slider, 1)
-        before = len(png_times)
+        before, skip = len(png_times), len(excluded)
         with contextlib.redirect_stdout(sink):
             start = time.perf_counter()
             slider.value = value
-            totals.append(time.perf_counter() - start)
+            totals.append(time.perf_counter() - start - sum(excluded[skip:]))
         pngs.append(sum(png_times[before:]))
         sink.seek(0)
         sink.truncate()
@@ -100,7 +95,8 @@ def measure(changes: int = 12) -> List[dict]:
     png_times: list = []
     original_format = formatter.format
 
-    failures: list = []  # figures whose PNG could not be rendered (IPython swallows the error)
+    failures: list = []  # why a figure's PNG could not be rendered
+    excluded: list = []  # seconds spent learning why, not counted in the redraw
 
     def timed_format(obj, *args, **kwargs):
         start = time.perf_counter()
@@ -108,7 +104,10 @@ def measure(changes: int = 12) -> List[dict]:
         if "image/png" in result[0]:
             png_times.append(time.perf_counter() - start)
         elif type(obj).__name__ == "Figure":
-            failures.append(obj)  # why: asked after the timing (_render_error)
+            # IPython swallowed the error: render again to learn it, and take that time back out
+            again = time.perf_counter()
+            failures.append(_render_error(obj))
+            excluded.append(time.perf_counter() - again)
         return result
 
     formatter.format = timed_format
@@ -129,14 +128,14 @@ def measure(changes: int = 12) -> List[dict]:
                     sliders = {k: s for k, s in built.sliders.items()
                                if not k.startswith("lr_") or k[3:] in ("GD", "Adam")}
                     before = len(failures)
-                    total, png, count = _time_sliders(sliders, png_times, changes)
+                    total, png, count = _time_sliders(sliders, png_times, changes, excluded)
                     rows.append({"widget": f"playground: {problem}", "median_s": total, "png_s": png,
-                                 "changes": count, "failed": _errors(failures[before:])})
+                                 "changes": count, "failed": failures[before:]})
             else:
                 before = len(failures)
-                total, png, count = _time_sliders(built.sliders, png_times, changes)
+                total, png, count = _time_sliders(built.sliders, png_times, changes, excluded)
                 rows.append({"widget": name, "median_s": total, "png_s": png, "changes": count,
-                             "failed": _errors(failures[before:])})
+                             "failed": failures[before:]})
     finally:
         formatter.format = original_format
     return rows

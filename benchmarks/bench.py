@@ -171,7 +171,9 @@ def part_interaction(args) -> list:
     rows = []
     for r in interaction.measure(changes=args.changes):
         if "missing" in r:
-            rows.append(("3 interaction", r["widget"], "MISSING", r["missing"], "", "", "n/a"))
+            state = "ERROR" if r["missing"].startswith("raised") else "MISSING"
+            rows.append(("3 interaction", r["widget"], state, r["missing"], "", f"≤ {TARGET_REDRAW * 1e3:.0f} ms",
+                         "n/a"))
             continue
         png = f"of which PNG render {_t(r['png_s'])}"
         if r["failed"]:

@@ -82,6 +82,26 @@ def _time_sliders(sliders: dict, png_times: list, changes: int, excluded: list) 
     return statistics.median(totals), statistics.median(pngs), len(totals)
 
 
+def _measure_one(name, factory, png_times, failures, excluded, changes) -> List[dict]:
+    with contextlib.redirect_stdout(io.StringIO()):
+        built = factory()
+    if name != "playground":
+        before = len(failures)
+        total, png, count = _time_sliders(built.sliders, png_times, changes, excluded)
+        return [{"widget": name, "median_s": total, "png_s": png, "changes": count, "failed": failures[before:]}]
+    rows = []
+    for problem in list(built.problems):
+        with contextlib.redirect_stdout(io.StringIO()):
+            built.problem_menu.value = problem  # rebuilds the explorer (not timed here)
+        # every decay slider (γ, β, β1, β2) and two of the six α sliders (GD's and Adam's)
+        sliders = {k: s for k, s in built.sliders.items() if not k.startswith("lr_") or k[3:] in ("GD", "Adam")}
+        before = len(failures)
+        total, png, count = _time_sliders(sliders, png_times, changes, excluded)
+        rows.append({"widget": f"playground: {problem}", "median_s": total, "png_s": png, "changes": count,
+                     "failed": failures[before:]})
+    return rows
+
+
 def measure(changes: int = 12) -> List[dict]:
     try:
         import ipywidgets  # noqa: F401
@@ -118,24 +138,10 @@ def measure(changes: int = 12) -> List[dict]:
             if factory is None:
                 rows.append({"widget": name, "missing": "not in optlib.widgets"})
                 continue
-            with contextlib.redirect_stdout(io.StringIO()):
-                built = factory()
-            if name == "playground":
-                for problem in list(built.problems):
-                    with contextlib.redirect_stdout(io.StringIO()):
-                        built.problem_menu.value = problem  # rebuilds the explorer (not timed here)
-                    # the decay sliders and α of the ticked optimizers: the sliders a reader moves
-                    sliders = {k: s for k, s in built.sliders.items()
-                               if not k.startswith("lr_") or k[3:] in ("GD", "Adam")}
-                    before = len(failures)
-                    total, png, count = _time_sliders(sliders, png_times, changes, excluded)
-                    rows.append({"widget": f"playground: {problem}", "median_s": total, "png_s": png,
-                                 "changes": count, "failed": failures[before:]})
-            else:
-                before = len(failures)
-                total, png, count = _time_sliders(built.sliders, png_times, changes, excluded)
-                rows.append({"widget": name, "median_s": total, "png_s": png, "changes": count,
-                             "failed": failures[before:]})
+            try:
+                rows += _measure_one(name, factory, png_times, failures, excluded, changes)
+            except Exception as exc:  # noqa: BLE001 - one broken widget must not stop the benchmark
+                rows.append({"widget": name, "missing": f"raised {type(exc).__name__}: {exc}"[:160]})
     finally:
         formatter.format = original_format
     return rows

@@ -140,7 +140,8 @@ def part_steps(torch, args) -> list:
     rows = []
     for r in steps.measure(torch, sizes=args.sizes, reps=args.reps):
         sec, ratio = r["seconds"], r["ratio"]
-        ref = " · ".join(f"{k[6:]} {_t(v)}" for k, v in sec.items() if k != "optlib") or "torch absent"
+        ref = " · ".join(f"{k.replace('torch ', '')} {_t(v)}" for k, v in sec.items() if k != "optlib")
+        ref = ref if any(k.startswith("torch") for k in sec) else (ref + " · " if ref else "") + "torch absent"
         rat = " · ".join(f"{v:.2f}" for v in ratio.values()) or "n/a"
         limit = TARGET_STEP_SMALL if r["n"] <= 100_000 else TARGET_STEP_LARGE
         judged = [ratio[k] for k in ("torch default", "torch foreach") if k in ratio]
@@ -193,6 +194,8 @@ def part_book(args) -> list:
     if "make_test" in res:
         mt = res["make_test"]
         state = "passed" if mt["status"] == 0 else f"FAILED (exit {mt['status']}, see {mt['log']})"
+        if mt.get("parts"):
+            state += "; pytest runs in order: " + " · ".join(f"{_t(sec)} ({what})" for what, sec in mt["parts"])
         rows.append(("4 book", "make test (after set-up)", _t(mt["seconds"]), state, "",
                      f"≤ {TARGET_MAKE_TEST:.0f} s", _verdict(mt["seconds"] <= TARGET_MAKE_TEST)))
     b = res["build"]

@@ -33,11 +33,18 @@ def timed(cmd: List[str], env: dict, log: Path) -> dict:
     return {"seconds": time.perf_counter() - start, "status": status, "log": str(log.relative_to(ROOT))}
 
 
+_PYTEST_SUMMARY = re.compile(r"^=*\s*(\d+ (?:passed|failed|error|skipped)[^\n]*?) in ([\d.]+)s", re.M)
+
+
 def make_test(env: dict, artifacts: Path) -> dict:
     setup = subprocess.run(["make", "-s", "venv"], cwd=ROOT, env=env, capture_output=True, text=True)
     if setup.returncode != 0:
         return {"seconds": float("nan"), "status": setup.returncode, "log": "make venv failed: " + setup.stderr[-300:]}
-    return timed(["make", "--no-print-directory", "test"], env, artifacts / "bench-make-test.log")
+    log = artifacts / "bench-make-test.log"
+    result = timed(["make", "--no-print-directory", "test"], env, log)
+    # where the time went: the summary line of each pytest run, in order (unit, nbval ×2, site)
+    result["parts"] = [(m.group(1), float(m.group(2))) for m in _PYTEST_SUMMARY.finditer(log.read_text(errors="replace"))]
+    return result
 
 
 def site_build(env: dict, artifacts: Path, out_dir: Path) -> dict:

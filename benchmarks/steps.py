@@ -4,7 +4,8 @@ One step is timed the way each library makes it: optlib's ``theta, state = opt.s
 (new arrays, inputs untouched) and torch's ``opt.step()`` on a parameter whose ``.grad`` is set (in place).
 The gradient is a fixed float64 vector, so neither side pays for computing one. torch is timed in three
 configurations: its default (on CPU tensors: the single-tensor loop), ``foreach=True`` and ``fused=True``
-where torch has a fused kernel (SGD, Adagrad, Adam; not RMSprop).
+where torch has a fused kernel (SGD, Adagrad, Adam; not RMSprop). For Adam, the same equations as five bare
+numpy lines are timed too ("plain numpy"): the part of the cost that is numpy's, not optlib's.
 """
 
 from __future__ import annotations
@@ -44,6 +45,23 @@ def _optlib_candidate(make, theta0: np.ndarray, g: np.ndarray) -> Callable[[int]
         for _ in range(k):
             theta, state = opt.step(grad, theta, state)
         box[0], box[1] = theta, state
+    return run
+
+
+def _plain_numpy_adam_candidate(theta0: np.ndarray, g: np.ndarray, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    """The same Adam step as five bare numpy lines (no objects, no state records): what numpy itself costs."""
+    box = [theta0.copy(), np.zeros_like(theta0), np.zeros_like(theta0), 0]
+
+    def run(k: int) -> None:
+        theta, m, v, t = box
+        for _ in range(k):
+            t += 1
+            m = beta1 * m + (1 - beta1) * g
+            v = beta2 * v + (1 - beta2) * g * g
+            m_hat = m / (1 - beta1 ** t)
+            v_hat = v / (1 - beta2 ** t)
+            theta = theta - lr * m_hat / (np.sqrt(v_hat) + eps)
+        box[:] = [theta, m, v, t]
     return run
 
 
@@ -102,6 +120,8 @@ def measure(torch, sizes=SIZES, names=None, reps: int = 7, target: float = 0.02)
                     cand = _torch_candidate(torch, cls_name, kwargs, extra, theta0, g)
                     if cand is not None:
                         candidates[f"torch {config}"] = cand
+            if name == "Adam":
+                candidates["plain numpy"] = _plain_numpy_adam_candidate(theta0, g)
             samples = interleaved(candidates, reps=reps, target=target)
             row = {"optimizer": name, "n": n, "agree": agree,
                    "seconds": {k: median(v) for k, v in samples.items()},

@@ -175,11 +175,11 @@ def rmsprop_explorer(steps: int = 100) -> Explorer:
                     steps=steps)
 
 
-def adam_explorer(steps: int = 100) -> Explorer:
-    """Chapter 7's sliders: RMSProp (β = β2) against Adam (η, β1, β2) on an ill-conditioned quadratic (κ = 50).
+def adam_explorer(steps: int = 300) -> Explorer:
+    """Chapter 7's sliders: Adam (η, β1, β2) against RMSProp (same rate, β = 0.9) on the Rosenbrock valley.
 
-    With β1 = 0 and the same β2, Adam is RMSProp with bias correction: the gap between the two curves is
-    what the first moment m_t (momentum) adds.
+    RMSProp keeps the notes' default β = 0.9 and only follows the η slider: the gap between the two
+    curves is what Adam's first moment m_t (momentum, β1) and its bias-corrected β2 average add.
 
     >>> import contextlib, io
     >>> with contextlib.redirect_stdout(io.StringIO()):  # outside a kernel the figure prints as text
@@ -189,10 +189,10 @@ def adam_explorer(steps: int = 100) -> Explorer:
     """
     from .adam import Adam
     from .adaptive import RMSProp
-    from .problems import quadratic
+    from .problems import Rosenbrock
 
-    return Explorer(quadratic(condition_number=50.0),
-                    lambda lr, beta1, beta2: [RMSProp(lr, beta=beta2), Adam(lr, beta1=beta1, beta2=beta2)],
+    return Explorer(Rosenbrock(),
+                    lambda lr, beta1, beta2: [RMSProp(lr, beta=0.9), Adam(lr, beta1=beta1, beta2=beta2)],
                     {"lr": Param(-3.0, 0.0, 0.05, 0.1, "η", log=True),
                      "beta1": Param(0.0, 0.99, 0.01, 0.9, "β1"),
                      "beta2": Param(0.0, 0.999, 0.001, 0.999, "β2")},

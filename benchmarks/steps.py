@@ -48,20 +48,23 @@ def _optlib_candidate(make, theta0: np.ndarray, g: np.ndarray) -> Callable[[int]
     return run
 
 
-def _plain_numpy_adam_candidate(theta0: np.ndarray, g: np.ndarray, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-    """The same Adam step as five bare numpy lines (no objects, no state records): what numpy itself costs."""
+def plain_numpy_adam(theta, m, v, t, g, k, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    """k Adam steps with a fixed gradient as bare numpy lines (no objects, no records): numpy's own cost."""
+    for _ in range(k):
+        t += 1
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        m_hat = m / (1 - beta1 ** t)
+        v_hat = v / (1 - beta2 ** t)
+        theta = theta - lr * m_hat / (np.sqrt(v_hat) + eps)
+    return theta, m, v, t
+
+
+def _plain_numpy_adam_candidate(theta0: np.ndarray, g: np.ndarray):
     box = [theta0.copy(), np.zeros_like(theta0), np.zeros_like(theta0), 0]
 
     def run(k: int) -> None:
-        theta, m, v, t = box
-        for _ in range(k):
-            t += 1
-            m = beta1 * m + (1 - beta1) * g
-            v = beta2 * v + (1 - beta2) * g * g
-            m_hat = m / (1 - beta1 ** t)
-            v_hat = v / (1 - beta2 ** t)
-            theta = theta - lr * m_hat / (np.sqrt(v_hat) + eps)
-        box[:] = [theta, m, v, t]
+        box[:] = plain_numpy_adam(*box, g, k)
     return run
 
 

@@ -176,7 +176,7 @@ def part_interaction(args) -> list:
             rows.append(("3 interaction", r["widget"], state, r["missing"], "", f"≤ {TARGET_REDRAW * 1e3:.0f} ms",
                          "n/a"))
             continue
-        png = f"of which PNG render {_t(r['png_s'])}"
+        png = f"of which PNG render {_t(r['png_s'])}, the rest (runs, lines) {_t(max(r['median_s'] - r['png_s'], 0))}"
         if r["failed"]:
             png += (f"; PNG FAILED in {len(r['failed'])} of {r['changes']} changes (no figure shown): "
                     f"{r['failed'][0][:90]}")

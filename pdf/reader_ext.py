@@ -1,0 +1,102 @@
+"""Sphinx extension for the reader's experience: PDF link, accessibility, phones, print.
+
+Loaded by `_config.yml` (``sphinx: local_extensions: {reader_ext: pdf/}``). It does four things, for
+every page of the website (and of the single-page build that becomes the PDF):
+
+1. Adds ``pdf/static/reader.css`` (phones: wide equations, tables and outputs scroll in their own box;
+   print: sidebars and animation controls hidden) and ``pdf/static/reader.js`` (names for the theme's
+   buttons that axe-core flags). They live here, not in a root ``_static/`` folder, so that nothing else
+   is injected into every page.
+2. Links the whole book's PDF from the footer of every page, with a path relative to that page, but
+   only when the PDF is already in the output folder (``make book`` builds it first, see ``make pdf``),
+   so that the link is never dead.
+3. Gives every matplotlib ``to_jshtml`` animation an ``alt`` text (from the cell's metadata
+   ``{"mystnb": {"image": {"alt": "..."}}}``, the same key myst-nb uses for PNG outputs) and a label for
+   its frame slider; its buttons are native ``<button>`` elements, so they are reachable with Tab and
+   pressed with Enter or Space. The animation's link to Font Awesome on a CDN is removed (the theme
+   ships Font Awesome): the site loads nothing from the network.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+from docutils import nodes
+
+PDF_NAME = "optimizers-book.pdf"
+STATIC = Path(__file__).parent / "static"
+
+
+def _add_static_path(app, config):
+    config.html_static_path = list(config.html_static_path or []) + [str(STATIC)]
+
+
+def _pdf_in_outdir(app) -> bool:
+    return (Path(app.outdir) / PDF_NAME).is_file()
+
+
+def _footer_link(app, pagename, templatename, context, doctree):
+    if app.builder.name != "html" or not _pdf_in_outdir(app):
+        return
+    href = context["pathto"](PDF_NAME, 1)
+    link = (
+        f'<p class="reader-pdf-link"><a href="{html.escape(href)}" download>'
+        "Download the whole book as a PDF</a> (for revision and printing).</p>"
+    )
+    context["theme_extra_footer"] = (context.get("theme_extra_footer") or "") + link
+
+
+# matplotlib's to_jshtml links Font Awesome 4 from a CDN for its button icons; the theme already
+# ships Font Awesome (6, which knows the v4 names used), so the link only costs a request off the machine.
+_CDN_LINK = re.compile(r'<link[^>]+href="https?://[^"]*font-awesome[^"]*"[^>]*>\s*')
+_ANIM_IMG = re.compile(r'<img id="(_anim_img[0-9a-f]*)"')
+_ANIM_SLIDER = re.compile(r'<input id="(_anim_slider[0-9a-f]*)"')
+
+
+def _cell_alt(container) -> str | None:
+    meta = container.get("cell_metadata") or {}
+    return ((meta.get("mystnb") or {}).get("image") or {}).get("alt")
+
+
+def _label_animations(app, doctree, docname):
+    """Put the cell's alt text on the animation's <img> and name its slider."""
+    for raw in list(doctree.findall(nodes.raw)):
+        text = raw.astext()
+        if "_anim_img" not in text:
+            continue
+        container = raw.parent
+        while container is not None and container.get("nb_element") != "cell_code":
+            container = container.parent
+        alt = _cell_alt(container) if container is not None else None
+        alt = alt or "Animation; its frames are described in the text around it."
+        text = _ANIM_IMG.sub(lambda m: f'<img id="{m.group(1)}" alt="{html.escape(alt)}"', text)
+        text = _ANIM_SLIDER.sub(
+            lambda m: f'<input id="{m.group(1)}" aria-label="Animation frame"', text
+        )
+        text = _CDN_LINK.sub("", text)
+        text = text.replace('<i class="fa ', '<i aria-hidden="true" class="fa ')
+        raw.replace_self(nodes.raw(text=text, format=raw.get("format", "html")))
+
+
+def _fix_body(app, pagename, templatename, context, doctree):
+    """ARIA roles in the page body that axe-core flags, fixed in the HTML itself.
+
+    docutils writes a bibliography as ``<div role="list" class="citation-list">`` holding
+    ``<div class="citation" role="doc-biblioentry">`` entries: a list must hold list items (critical,
+    aria-required-children) and doc-biblioentry is deprecated (minor). Each entry becomes a listitem.
+    """
+    body = context.get("body")
+    if body and 'class="citation-list"' in body:
+        context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
+
+
+def setup(app):
+    app.connect("config-inited", _add_static_path)
+    app.add_css_file("reader.css")
+    app.add_js_file("reader.js")
+    app.connect("html-page-context", _footer_link)
+    app.connect("html-page-context", _fix_body)
+    app.connect("doctree-resolved", _label_animations)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,245 @@
+"""Accessibility: axe-core over every built page, keyboard-driven animations, figure alt text, palette.
+
+* axe-core (the npm package, pinned by `make axe`: ``npm install --no-save --prefix .venv/node
+  axe-core@4.14.1``) is injected into every page of the site built by the session fixture (conftest.py),
+  served on 127.0.0.1 and loaded in headless Debian Chromium with the network cut off. ``axe.run()``'s
+  violations of impact "serious" or "critical" fail the page; every violation is counted, per page and
+  impact, in artifacts/axe.txt. Pages are checked in the light and in the dark colour mode.
+* Each matplotlib ``to_jshtml`` animation plays and pauses from the keyboard alone: Tab reaches its
+  Play and Pause buttons, Enter presses them.
+* Every figure in a notebook (a code cell with an ``image/png`` output, or an animation) carries alt text
+  in the cell's metadata ``{"mystnb": {"image": {"alt": "..."}}}`` (myst-nb puts it on the ``<img>``;
+  pdf/reader_ext.py puts it on an animation's frame) that says what the figure shows.
+* The six optimizers are drawn in the Okabe–Ito palette, each also with its own line style and marker,
+  and no notebook hard-codes another colour.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+AXE = ROOT / ".venv" / "node" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_REPORT = ROOT / "artifacts" / "axe.txt"
+FAILING_IMPACTS = ("serious", "critical")
+IMPACTS = ("critical", "serious", "moderate", "minor")
+NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
+
+# ---------------------------------------------------------------------------------------------- axe-core
+
+_RESULTS: dict = defaultdict(dict)  # page -> scheme -> list of violations
+
+
+def _axe_source() -> str:
+    if not AXE.is_file():
+        reason = f"{AXE.relative_to(ROOT)} is missing: run `make axe` (npm install of axe-core@4.14.1)"
+        if os.environ.get("CI"):
+            pytest.fail(reason + " and CI is set")
+        pytest.skip(reason)
+    return AXE.read_text(encoding="utf-8")
+
+
+_RUN_AXE = """async () => {
+  const r = await axe.run(document, {resultTypes: ['violations']});
+  return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                 nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5),
+                                 n: v.nodes.length}));
+}"""
+
+
+@pytest.fixture(scope="module")
+def axe_report():
+    """Collects the violations of every page; writes artifacts/axe.txt when the module is done."""
+    yield _RESULTS
+    if not _RESULTS:
+        return
+    AXE_REPORT.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["axe-core 4.14.1 violations per page (number of elements), light | dark colour mode",
+             "page".ljust(28) + " ".join(f"{i:>17}" for i in IMPACTS) + "   rules"]
+    totals = {(s, i): 0 for s in ("light", "dark") for i in IMPACTS}
+    for page in sorted(_RESULTS):
+        cells, rules = [], set()
+        for impact in IMPACTS:
+            counts = []
+            for scheme in ("light", "dark"):
+                n = sum(v["n"] for v in _RESULTS[page].get(scheme, []) if v["impact"] == impact)
+                totals[(scheme, impact)] += n
+                counts.append(n)
+            cells.append(f"{counts[0]:>8} | {counts[1]:<6}")
+        for scheme in ("light", "dark"):
+            rules |= {f"{v['id']}({v['impact']})" for v in _RESULTS[page].get(scheme, [])}
+        lines.append(page.ljust(28) + " ".join(cells) + "   " + ", ".join(sorted(rules)))
+    lines.append("total".ljust(28) + " ".join(
+        f"{totals[('light', i)]:>8} | {totals[('dark', i)]:<6}" for i in IMPACTS))
+    lines.append("")
+    lines.append("details: " + json.dumps(_RESULTS, indent=1, sort_keys=True))
+    AXE_REPORT.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_no_serious_or_critical_violation(site_page, scheme, site, open_page, axe_report):
+    assert (site[0] / f"{site_page}.html").is_file(), f"{site_page}.html was not built"
+    source = _axe_source()
+    context, pg, outside = open_page(site_page, viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+    try:
+        # the theme's colour-mode switch follows the stored choice, then the system's
+        pg.evaluate(f"() => document.documentElement.dataset.theme = '{scheme}'")
+        pg.wait_for_timeout(100)
+        pg.add_script_tag(content=source)
+        violations = pg.evaluate(_RUN_AXE)
+    finally:
+        context.close()
+    axe_report[site_page][scheme] = violations
+    bad = [v for v in violations if v["impact"] in FAILING_IMPACTS]
+    assert not bad, f"{site_page} ({scheme}): " + "; ".join(
+        f"{v['impact']} {v['id']} x{v['n']} ({v['help']}): {v['nodes']}" for v in bad)
+
+
+# ------------------------------------------------------------------------------ animations by keyboard
+
+
+def _notebook_pages_with_animations() -> list[str]:
+    pages = []
+    for path in NOTEBOOKS:
+        text = path.read_text(encoding="utf-8")
+        if "_anim_img" in text:
+            pages.append(f"book/{path.stem}")
+    return pages
+
+
+ANIMATED = _notebook_pages_with_animations()
+
+
+@pytest.mark.parametrize("page", ANIMATED, ids=[Path(p).name for p in ANIMATED])
+def test_animation_plays_and_pauses_from_the_keyboard(page, open_page):
+    context, pg, _ = open_page(page, viewport={"width": 1280, "height": 900})
+    try:
+        anim = pg.locator("div.animation").first
+        anim.scroll_into_view_if_needed()
+        img = anim.locator("img[id^='_anim_img']")
+        alt = img.get_attribute("alt") or ""
+        assert len(alt) >= 20, f"{page}: the animation's frame has no useful alt text: {alt!r}"
+        slider = anim.locator("input.anim-slider")
+        assert slider.get_attribute("aria-label"), f"{page}: the frame slider has no label"
+        # Tab from the slider (focused first, as a reader tabbing through the page reaches it) to Play
+        slider.focus()
+        reached = None
+        for _ in range(12):
+            pg.keyboard.press("Tab")
+            reached = pg.evaluate("() => document.activeElement.getAttribute('aria-label')")
+            if reached == "Play":
+                break
+        assert reached == "Play", f"{page}: Tab never reached the Play button (last focus: {reached!r})"
+        frame0 = int(slider.input_value())
+        pg.keyboard.press("Enter")
+        pg.wait_for_timeout(1500)
+        frame1 = int(slider.input_value())
+        assert frame1 != frame0, f"{page}: Enter on Play did not advance the animation (frame {frame0})"
+        # Shift+Tab back to Pause (the button before Play), Enter: the frame stays put
+        pg.keyboard.press("Shift+Tab")
+        assert pg.evaluate("() => document.activeElement.getAttribute('aria-label')") == "Pause"
+        pg.keyboard.press("Enter")
+        pg.wait_for_timeout(200)
+        paused = int(slider.input_value())
+        pg.wait_for_timeout(1000)
+        assert int(slider.input_value()) == paused, f"{page}: Enter on Pause did not stop the animation"
+    finally:
+        context.close()
+
+
+# --------------------------------------------------------------------------------- alt text of figures
+
+GENERIC = re.compile(r"^\s*(a |the )?(plot|figure|graph|chart|image|animation|picture)\.?\s*$", re.I)
+
+
+def _figure_cells(path: Path):
+    nb = nbformat.read(path, as_version=4)
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        kinds = set()
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if "image/png" in data or "image/svg+xml" in data:
+                kinds.add("image")
+            if "_anim_img" in str(data.get("text/html", "")):
+                kinds.add("animation")
+        if kinds:
+            yield index, cell, kinds
+
+
+# PHASE-1 MARKER: the alt texts are written into the notebooks once their authors have finished them
+# (issue 8, phase 2); until then a missing alt text is reported (xfail) but does not fail `make test`.
+@pytest.mark.xfail(reason="issue 8 phase 2: alt texts are added when the chapters are final", strict=False)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_every_figure_has_alt_text_saying_what_it_shows(path):
+    missing = []
+    for index, cell, kinds in _figure_cells(path):
+        alt = ((cell.metadata.get("mystnb") or {}).get("image") or {}).get("alt", "")
+        first = cell.source.strip().splitlines()[0][:60] if cell.source.strip() else ""
+        if not alt or len(alt) < 40 or GENERIC.match(alt):
+            missing.append(f"cell {index} ({'/'.join(sorted(kinds))}, starts {first!r}): alt={alt!r}")
+    assert not missing, (
+        f"{path.name}: figures without alt text that says what they show "
+        '(cell metadata {"mystnb": {"image": {"alt": "..."}}}, at least 40 characters):\n  '
+        + "\n  ".join(missing))
+
+
+# ------------------------------------------------------------------------------------------- palette
+
+OKABE_ITO = {"#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"}
+
+
+def test_six_optimizers_okabe_ito_and_distinct_line_styles_and_markers():
+    from optlib.plotting import STYLES
+
+    assert set(STYLES) == {"GD", "Momentum", "NAG", "AdaGrad", "RMSProp", "Adam"}
+    colours = [s["color"].upper() for s in STYLES.values()]
+    assert set(colours) <= OKABE_ITO, f"not Okabe–Ito: {set(colours) - OKABE_ITO}"
+    assert len(set(colours)) == 6, "two optimizers share a colour"
+    styles = [str(s["linestyle"]) for s in STYLES.values()]
+    markers = [s["marker"] for s in STYLES.values()]
+    assert len(set(styles)) == 6 and len(set(markers)) == 6, (
+        "each optimizer needs its own line style and marker, so that no figure relies on colour alone")
+
+
+# a colour literal written into a notebook's code: color="…", c='…', edgecolor=…, or a hex literal
+_COLOUR_ARG = re.compile(
+    r"""\b(?:color|colors|c|facecolor|edgecolor|markerfacecolor|markeredgecolor)\s*=\s*["']([#\w.]+)["']""")
+_HEX = re.compile(r"""["'](#[0-9A-Fa-f]{6})["']""")
+NEUTRAL = {"black", "k", "white", "w", "gray", "grey", "none", "lightgray", "lightgrey", "darkgray",
+           "darkgrey", "silver", "dimgray", "dimgrey"}
+
+
+def _neutral(colour: str) -> bool:
+    """Black, white and greys (named, '0.5'-style, or #rrggbb with r = g = b): they carry no hue."""
+    c = colour.lower()
+    if c in NEUTRAL or re.fullmatch(r"(0?\.\d+|1(\.0*)?|0)", c):
+        return True
+    m = re.fullmatch(r"#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})", c)
+    return bool(m) and m.group(1) == m.group(2) == m.group(3)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebooks_use_only_the_palette(path):
+    nb = nbformat.read(path, as_version=4)
+    found = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for match in list(_COLOUR_ARG.finditer(cell.source)) + list(_HEX.finditer(cell.source)):
+            colour = match.group(1)
+            if colour.upper() in OKABE_ITO or _neutral(colour):
+                continue
+            if re.fullmatch(r"C\d", colour):
+                found.append(f"{colour!r} (matplotlib's default cycle, not Okabe–Ito)")
+            else:
+                found.append(repr(colour))
+    assert not found, f"{path.name}: colours outside Okabe–Ito and greys: {sorted(set(found))}"

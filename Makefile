@@ -23,6 +23,7 @@ help:
 	@echo "make lab       JupyterLab with optlib importable and the sliders working"
 	@echo "make refresh   re-execute every notebook in place (after changing optlib or a notebook)"
 	@echo "make report    count the notebook outputs nbval compares and ignores"
+	@echo "make pdf       one PDF of the whole book (_build/html/optimizers-book.pdf; make book does it too)"
 	@echo "make clean     remove _build, artifacts and caches (make distclean: also .venv)"
 
 # ---------------------------------------------------------------------------- set-up
@@ -55,7 +56,7 @@ test: $(STAMP)
 # optlib's unit, property and equivalence tests, its doctests, and the notebook checks
 # (tests/test_notebooks.py); the site tests run in test-site.
 test-unit: $(STAMP)
-	$(PY) -m pytest -p no:cacheprovider tests optlib --ignore=tests/test_site.py -q
+	$(PY) -m pytest -p no:cacheprovider tests optlib $(addprefix --ignore=,$(SITE_TESTS)) -q
 
 # nbval in strict mode: every stored output must be what the current optlib computes.
 # One thread (OMP_NUM_THREADS=1), notebooks in order, then two threads in the reverse order.
@@ -65,9 +66,12 @@ test-notebooks: $(STAMP)
 	OMP_NUM_THREADS=2 $(PY) -m pytest -p no:cacheprovider --nbval $(shell printf '%s\n' $(NOTEBOOKS) | tac) --nbval-sanitize-with $(SANITIZE) -q
 
 # builds the site into a temporary folder, loads every page in headless Chromium with the network
-# cut off, saves screenshots to artifacts/screenshots/
-test-site: $(STAMP)
-	$(PY) -m pytest -p no:cacheprovider tests/test_site.py -q
+# cut off, saves screenshots to artifacts/screenshots/. With it, on the same build (tests/conftest.py,
+# which also makes the PDF first): accessibility with axe-core (test_a11y.py, counts in artifacts/axe.txt),
+# phones at 390 px (test_phone.py, screenshots in artifacts/phone/), the PDF and its links (test_pdf.py).
+SITE_TESTS := tests/test_site.py tests/test_a11y.py tests/test_phone.py tests/test_pdf.py
+test-site: $(STAMP) axe
+	$(PY) -m pytest -p no:cacheprovider $(SITE_TESTS) -q
 
 report: $(STAMP)
 	$(PY) tests/test_notebooks.py
@@ -81,7 +85,7 @@ lab: $(STAMP)
 refresh: $(STAMP)
 	@for nb in $(NOTEBOOKS); do \
 		echo "executing $$nb"; \
-		OMP_NUM_THREADS=1 $(VENV)/bin/jupyter execute --inplace "$$nb" || exit 1; \
+		OMP_NUM_THREADS=1 $(VENV)/bin/jupyter execute --inplace --timeout=600 "$$nb" || exit 1; \
 	done
 	$(PY) -c "import nbformat, sys; nbs = [(p, nbformat.read(p, 4)) for p in sys.argv[1:]]; \
 	[(nb.metadata.pop('widgets', None), nbformat.write(nb, p)) for p, nb in nbs]" $(NOTEBOOKS)
@@ -98,6 +102,28 @@ bench: $(STAMP)
 	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --disable-pip-version-check -q torch==2.13.0 \
 		|| echo "make bench: could not install torch==2.13.0: the torch columns will be empty" >&2
 	$(PY) -m benchmarks $(BENCH_ARGS)
+
+# `make pdf`: one PDF of the whole book from the stored outputs, nothing executed (pdf/make_pdf.py): a
+# single-page build in _build/pdf/ printed by Debian's Chromium (no TeX; the site's offline MathJax; the
+# browser's bidi for the Arabic sentence), copied to _build/html/optimizers-book.pdf, which the footer of
+# every page links. `make book` makes it first, so the link is never dead; without /usr/bin/chromium it
+# says so, and the site is built without the link.
+.PHONY: pdf axe
+pdf: $(STAMP)
+	$(PY) pdf/make_pdf.py --build-dir _build/pdf --copy-to _build/html
+
+book: pdf
+
+# `make axe`: the axe-core accessibility engine for tests/test_a11y.py, pinned, from npm into .venv/node
+# (the repository has no package.json). Without npm the accessibility tests skip (fail when CI is set).
+AXE_VERSION := 4.14.1
+AXE_STAMP := $(VENV)/node/.axe-core-$(AXE_VERSION)
+axe: $(AXE_STAMP)
+
+$(AXE_STAMP):
+	@if command -v npm >/dev/null; then \
+		npm install --no-save --no-audit --no-fund --prefix $(VENV)/node axe-core@$(AXE_VERSION) && touch $@; \
+	else echo "make axe: npm is missing (Debian: apt-get install npm): accessibility tests will skip" >&2; fi
 
 clean:
 	rm -rf _build artifacts .pytest_cache .hypothesis

@@ -47,11 +47,11 @@ CASES = [
     (widgets.rmsprop_explorer, "lr", 0.01,
      lambda: [optlib.AdaGrad(0.01), optlib.RMSProp(0.01, beta=0.9)]),
     (widgets.adam_explorer, "beta1", 0.5,
-     lambda: [optlib.RMSProp(0.1, beta=0.999), optlib.Adam(0.1, beta1=0.5, beta2=0.999)]),
+     lambda: [optlib.RMSProp(0.1, beta=0.9), optlib.Adam(0.1, beta1=0.5, beta2=0.999)]),
     (widgets.adam_explorer, "beta2", 0.9,
      lambda: [optlib.RMSProp(0.1, beta=0.9), optlib.Adam(0.1, beta1=0.9, beta2=0.9)]),
     (widgets.adam_explorer, "lr", 0.01,
-     lambda: [optlib.RMSProp(0.01, beta=0.999), optlib.Adam(0.01, beta1=0.9, beta2=0.999)]),
+     lambda: [optlib.RMSProp(0.01, beta=0.9), optlib.Adam(0.01, beta1=0.9, beta2=0.999)]),
 ]
 
 

@@ -16,96 +16,20 @@ Without /usr/bin/chromium the browser tests are skipped, unless the environment 
 
 from __future__ import annotations
 
-import functools
-import http.server
-import os
 import re
-import shutil
-import subprocess
-import sys
-import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
-import pytest
-import yaml
-
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 LOCAL_HOSTS = {"127.0.0.1"}
 RAW_TEX = ("$$", "\\(", "\\)", "\\[", "\\]", "\\begin{")
 
-
-def toc_pages() -> list[str]:
-    """The pages of _toc.yml without suffix ("book/index", "book/01-gradient-descent", ...)."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files = [toc["root"]]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                files.append(node["file"])
-            for key in ("parts", "chapters", "sections"):
-                for child in node.get(key, []) or []:
-                    walk(child)
-
-    walk(toc)
-    return [re.sub(r"\.(md|ipynb)$", "", f) for f in files]
-
-
-PAGES = toc_pages()
-
-
-# --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="session")
-def site(tmp_path_factory):
-    """Build the book with warnings as errors into a temporary folder; return (html dir, build log, code)."""
-    out = tmp_path_factory.mktemp("site")
-    jb = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(jb) if jb.exists() else "jupyter-book", "build", str(ROOT), "-W", "-n", "--keep-going",
-           "--path-output", str(out)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-    html = out / "_build" / "html"
-    return html, proc.stdout + proc.stderr, proc.returncode
-
-
-@pytest.fixture(scope="session")
-def server(site):
-    """Serve the built HTML on 127.0.0.1 (a free port) from a thread; yield the base URL."""
-    html, _, _ = site
-    if not html.is_dir():
-        pytest.fail("the build wrote no HTML (see test_build_has_no_warnings)")
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(html)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists() or not shutil.which(CHROMIUM):
-        reason = f"{CHROMIUM} is missing (Debian: apt-get install chromium); the site is not checked in a browser"
-        if os.environ.get("CI"):
-            pytest.fail(reason + " and CI is set")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
+# The fixtures `site` (html folder, build log, exit code of `jupyter-book build -W -n --keep-going` into a
+# temporary folder), `server` (that folder on http://127.0.0.1:<free port>, from a thread) and `browser`
+# (headless Debian Chromium through playwright; skipped without /usr/bin/chromium, failed when CI is set)
+# live in tests/conftest.py, shared with the other browser tests so that one session builds once and
+# starts one playwright. A test taking `site_page` runs once per page (_toc.yml's pages, search, genindex).
 
 
 # --------------------------------------------------------------------------- the tests
@@ -155,8 +79,8 @@ async () => {
 """
 
 
-@pytest.mark.parametrize("page", PAGES, ids=[Path(p).name for p in PAGES])
-def test_page(page, site, server, browser):
+def test_page(site_page, site, server, browser):
+    page = site_page
     html, _, _ = site
     assert (html / f"{page}.html").is_file(), f"{page}.html was not built"
     outside, console_errors, page_errors, failed_local, font_hits = [], [], [], [], []

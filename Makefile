@@ -77,8 +77,10 @@ report: $(STAMP)
 	$(PY) tests/test_notebooks.py
 
 # ---------------------------------------------------------------------------- running live
+# (--allow-root only when run as root, as in containers: Jupyter refuses root otherwise)
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) book/01-gradient-descent.ipynb
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root) \
+		book/01-gradient-descent.ipynb
 
 # Re-execute every notebook in place, then strip the widget state (myst-nb would load a widget
 # manager from a CDN for it). Run it after changing optlib or a notebook, then `make test`.

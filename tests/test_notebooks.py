@@ -111,18 +111,21 @@ def report(paths=None) -> dict:
     """Print the counts per notebook and in total; return the totals."""
     paths = notebooks() if paths is None else paths
     total = {"compared": 0, "ignored": 0, "figures": 0, "cells_without_output": 0}
-    print(f"{'notebook':<28} {'compared':>8} {'ignored':>8} {'figures':>8} {'% compared':>10}")
+    print(f"{'notebook':<28} {'compared':>8} {'ignored':>8} {'figures':>8} {'% compared':>10} {'silent cells':>12}")
     for p in paths:
         c = count_outputs(p)
         for k in total:
             total[k] += c[k]
         share = c["compared"] / max(c["compared"] + c["ignored"], 1)
-        print(f"{p.stem:<28} {c['compared']:>8} {c['ignored']:>8} {c['figures']:>8} {100 * share:>9.1f}%")
+        print(f"{p.stem:<28} {c['compared']:>8} {c['ignored']:>8} {c['figures']:>8} {100 * share:>9.1f}% "
+              f"{c['cells_without_output']:>12}")
     share = total["compared"] / max(total["compared"] + total["ignored"], 1)
-    print(f"{'total':<28} {total['compared']:>8} {total['ignored']:>8} {total['figures']:>8} {100 * share:>9.1f}%")
+    print(f"{'total':<28} {total['compared']:>8} {total['ignored']:>8} {total['figures']:>8} {100 * share:>9.1f}% "
+          f"{total['cells_without_output']:>12}")
     print("compared: text, HTML and stream outputs nbval checks; ignored: outputs of cells tagged "
           "nbval-ignore-output or nbval-skip;\nfigures: image outputs, which nbval does not compare "
-          "(only their sanitized repr), counted apart.")
+          "(only their sanitized repr), counted apart;\nsilent cells: executed code cells with no output "
+          "(imports, definitions); allowed: what they compute reaches the page only through later, compared cells.")
     return total
 
 

@@ -207,6 +207,28 @@ def test_ignored_outputs_say_why(path):
                         "saying why their output may be ignored")
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+@pytest.mark.parametrize("path", notebooks(), ids=ids(notebooks()))
+def test_every_widget_has_a_static_stand_in(path):
+    # A widget is dead on the website: its cell is removed there (remove-output), ignored by nbval
+    # (random model ids), and within the next few cells the static reader gets a figure or an animation.
+    cells, bad = read(path).cells, []
+    for i, cell in enumerate(cells):
+        if cell.cell_type != "code" or not any(WIDGET_VIEW in o.get("data", {}) for o in cell.outputs):
+            continue
+        missing = {"remove-output", "nbval-ignore-output"} - tags(cell)
+        if missing:
+            bad.append(f"cell {i} shows a widget but is not tagged {sorted(missing)}")
+        stand_in = any(
+            any(k.startswith("image/") for k in o.get("data", {})) or "<script" in str(o.get("data", {}).get("text/html", ""))
+            for c in cells[i + 1:i + 6] if c.cell_type == "code" for o in c.outputs)
+        if not stand_in:
+            bad.append(f"cell {i} shows a widget with no figure or animation in the five cells after it")
+    assert not bad, "\n".join(bad)
+
+
 _REMOTE_REF = re.compile(r"""<(?:link|script|img|iframe|source)\b[^>]*\b(?:href|src)\s*=\s*["']?(?:https?:)?//""", re.I)
 
 

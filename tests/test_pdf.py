@@ -11,7 +11,8 @@ site, as `make book` does. Then:
   Chromium's bidi, is in the PDF's text in its logical order (as written in the notebook);
 * every page of the site links the PDF, the link's target exists, and the link is visible.
 
-Text is read with pypdf (pinned in requirements.txt). Skipped without /usr/bin/chromium (fails with CI).
+Text is read with pypdf (pinned in requirements.txt). The page count and size go to artifacts/pdf.txt.
+Skipped without /usr/bin/chromium (fails with CI).
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ def _titles() -> list[str]:
 def test_pdf_has_every_chapter(book_pdf, reader):
     n = len(reader.pages)
     size = book_pdf.stat().st_size
-    print(f"{book_pdf.name}: {n} pages, {size / 1e6:.1f} MB")
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    (ROOT / "artifacts" / "pdf.txt").write_text(f"{book_pdf.name}: {n} pages, {size / 1e6:.1f} MB\n")
     assert n > MIN_PAGES, f"the PDF has only {n} pages (expected more than {MIN_PAGES})"
 
     outline = []

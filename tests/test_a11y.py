@@ -175,9 +175,6 @@ def _figure_cells(path: Path):
             yield index, cell, kinds
 
 
-# PHASE-1 MARKER: the alt texts are written into the notebooks once their authors have finished them
-# (issue 8, phase 2); until then a missing alt text is reported (xfail) but does not fail `make test`.
-@pytest.mark.xfail(reason="issue 8 phase 2: alt texts are added when the chapters are final", strict=False)
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_every_figure_has_alt_text_saying_what_it_shows(path):
     missing = []

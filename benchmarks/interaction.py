@@ -1,11 +1,10 @@
 """Interaction: from a slider change to a finished redraw, for each chapter's widget, driven from Python.
 
 What a kernel does when a reader lets go of a slider: ipywidgets sets the slider's value, the observer
-calls ``Explorer.update`` (re-run every optimizer, move the lines), which calls ``display(fig)`` in the
-widget's output area, and IPython's PNG formatter renders the figure (the inline backend's
-``print_figure(fig, "png", bbox_inches="tight")``). Here an IPython shell with the inline backend's
-formatters stands in for the kernel, so ``display`` does render the PNG; the time of that render is
-also taken apart (``png``) to show where the time goes.
+calls ``Explorer.update`` (re-run every optimizer, move the lines), which renders the figure to PNG
+(``Explorer.render_png``) and displays the bytes in the widget's output area. Here an IPython shell with
+the inline backend's formatters stands in for the kernel; the time of the PNG render is also taken
+apart (``png``) to show where the time goes.
 
 The widget factories are found by name in :mod:`optlib.widgets`; a missing one is reported, not fatal.
 """
@@ -34,17 +33,6 @@ def _kernel_like_shell():
 
     configure_inline_support(shell, backend)
     return shell
-
-
-def _render_error(fig) -> str:
-    """Why a figure's PNG failed to render: the exception the inline backend's print_figure raises."""
-    from IPython.core.pylabtools import print_figure
-
-    try:
-        print_figure(fig, "png", bbox_inches="tight")
-    except Exception as exc:  # noqa: BLE001 - reported, not handled
-        return f"{type(exc).__name__}: {exc}"
-    return "unknown (renders when retried)"
 
 
 def _other_value(slider, step_count: int):
@@ -111,26 +99,23 @@ def measure(changes: int = 12) -> List[dict]:
     shell = _kernel_like_shell()
     import optlib.widgets as widgets
 
-    formatter = shell.display_formatter
     png_times: list = []
-    original_format = formatter.format
-
     failures: list = []  # why a figure's PNG could not be rendered
-    excluded: list = []  # seconds spent learning why, not counted in the redraw
+    excluded: list = []  # kept for the row format: nothing is taken out of the redraw any more
+    original_render = widgets.Explorer.render_png
 
-    def timed_format(obj, *args, **kwargs):
+    def timed_render(self):
+        # Explorer._redraw renders the PNG itself (render_png) and displays the bytes: time that render
         start = time.perf_counter()
-        result = original_format(obj, *args, **kwargs)
-        if "image/png" in result[0]:
+        try:
+            return original_render(self)
+        except Exception as exc:  # noqa: BLE001 - reported in the widget's row, not fatal
+            failures.append(f"{type(exc).__name__}: {exc}")
+            return b""
+        finally:
             png_times.append(time.perf_counter() - start)
-        elif type(obj).__name__ == "Figure":
-            # IPython swallowed the error: render again to learn it, and take that time back out
-            again = time.perf_counter()
-            failures.append(_render_error(obj))
-            excluded.append(time.perf_counter() - again)
-        return result
 
-    formatter.format = timed_format
+    widgets.Explorer.render_png = timed_render
     rows = []
     try:
         for name in FACTORIES:
@@ -143,5 +128,5 @@ def measure(changes: int = 12) -> List[dict]:
             except Exception as exc:  # noqa: BLE001 - one broken widget must not stop the benchmark
                 rows.append({"widget": name, "missing": f"raised {type(exc).__name__}: {exc}"[:160]})
     finally:
-        formatter.format = original_format
+        widgets.Explorer.render_png = original_render
     return rows

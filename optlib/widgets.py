@@ -46,10 +46,14 @@ class Explorer:
         Steps per run.
     grad : callable, optional
         The gradient to use, ``problem.grad`` by default.
+    figsize : tuple
+        The figure's size in inches.
+    title : str, optional
+        A title over the loss curves.
     """
 
     def __init__(self, problem, make: Callable, params: Dict[str, Param], steps: int = 50,
-                 grad: Optional[Callable] = None, figsize=(9.0, 3.8)):
+                 grad: Optional[Callable] = None, figsize=(9.0, 3.8), title: Optional[str] = None):
         import ipywidgets as widgets
         from matplotlib.figure import Figure
 
@@ -64,7 +68,7 @@ class Explorer:
                 kw["base"] = 10
             self.sliders[name] = cls(**kw)
         # A Figure not registered with pyplot: the inline backend does not show it by itself.
-        self.fig = Figure(figsize=figsize, layout="constrained")
+        self.fig = Figure(figsize=figsize, dpi=self.DPI, layout="constrained")
         two_d = problem.dim == 2 and problem.bounds is not None
         if two_d:
             self.ax_path, self.ax_loss = self.fig.subplots(1, 2)
@@ -74,6 +78,8 @@ class Explorer:
         self.ax_loss.set_xlabel("iteration t")
         self.ax_loss.set_ylabel("loss J(θ_t)" if problem.f_min is None else "J(θ_t) − J(θ*)")
         self.ax_loss.set_yscale("log")
+        if title is not None:
+            self.ax_loss.set_title(title)
         self.lines: Dict[str, tuple] = {}
         self.trajectories: Dict[str, object] = {}
         self.output = widgets.Output()
@@ -92,7 +98,7 @@ class Explorer:
 
     def update(self) -> None:
         """Re-run every optimizer with the sliders' values and redraw."""
-        notes = []
+        notes, lows, highs, starts = [], [], [], []
         for opt in self.make(**self.values()):
             traj = run(opt, self.grad, self.problem.theta0, self.steps, loss=self.problem.loss,
                        on_divergence="stop", keep_states=False)
@@ -110,18 +116,59 @@ class Explorer:
             if path is not None:
                 path.set_data(traj.thetas[:, 0], traj.thetas[:, 1])
             curve.set_data(np.arange(len(gap)), gap)
-        self.ax_loss.relim()
-        self.ax_loss.autoscale_view()
+            shown = gap[gap > 0]
+            if len(shown):
+                lows.append(shown.min())
+                highs.append(shown.max())
+                starts.append(shown[0])
+        self._set_loss_limits(lows, highs, starts)
         self.ax_loss.legend(loc="upper right", fontsize="small")
         self.status.value = "; ".join(notes)
         self._redraw()
 
-    def _redraw(self) -> None:
-        from IPython.display import clear_output, display
+    #: the loss axis shows at most this many times the largest starting loss: a diverging run leaves the
+    #: chart at the top (its status line says so) instead of stretching the axis to 1e300, where
+    #: matplotlib's log tick formatter overflows
+    CEILING = 1e6
 
+    #: resolution of the live figure in dots per inch (the static pages keep their own figures)
+    DPI = 80
+
+    def _set_loss_limits(self, lows: list, highs: list, starts: list) -> None:
+        self.ax_loss.set_xlim(0, self.steps)
+        if not lows:
+            return
+        top = min(max(highs), self.CEILING * max(starts))
+        bottom = max(min(lows), top * 1e-18, 1e-300)
+        self.ax_loss.set_ylim(bottom / 2, top * 2)
+
+    def render_png(self) -> bytes:
+        """The figure as PNG bytes, as the live notebook shows it.
+
+        The layout is solved at the first render, then frozen; the canvas is drawn once and its pixels
+        encoded directly. ``display(fig)`` instead re-solves the constrained layout, draws twice (once to
+        find a tight bounding box) and compresses hard: three times the cost of a redraw.
+        """
+        import io
+
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from PIL import Image
+
+        canvas = FigureCanvasAgg(self.fig)
+        canvas.draw()
+        if self.fig.get_layout_engine() is not None:
+            self.fig.set_layout_engine("none")     # keep the positions just computed
+        buf = io.BytesIO()
+        Image.fromarray(np.asarray(canvas.buffer_rgba())).save(buf, format="png", compress_level=1)
+        return buf.getvalue()
+
+    def _redraw(self) -> None:
+        from IPython.display import Image, clear_output, display
+
+        png = self.render_png()
         with self.output:
             clear_output(wait=True)
-            display(self.fig)
+            display(Image(png))
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -313,8 +360,8 @@ class Playground:
         import ipywidgets as widgets
 
         name = self.problem_menu.value
-        self.explorer = Explorer(self.problem, self.make, self._params(reset_lrs), steps=self.steps[name])
-        self.explorer.ax_loss.set_title(f"{name}: {self.steps[name]} steps")
+        self.explorer = Explorer(self.problem, self.make, self._params(reset_lrs), steps=self.steps[name],
+                                 title=f"{name}: {self.steps[name]} steps")
         self.sliders = self.explorer.sliders
         lr_row = [s for k, s in self.sliders.items() if k.startswith("lr_")]
         decay_row = [s for k, s in self.sliders.items() if not k.startswith("lr_")]

@@ -53,8 +53,11 @@ def contour(ax, problem, levels: int = 30, resolution: int = 200, log: Optional[
     return cs
 
 
-def jshtml(animation, **kwargs) -> str:
+def jshtml(animation, frame_format: str = "png", **kwargs) -> str:
     """``animation.to_jshtml(**kwargs)`` without the style sheet matplotlib links from a CDN.
+
+    ``frame_format`` is how each frame is embedded: ``"png"`` (sharp), or ``"jpeg"``, about a third the
+    size for a busy figure (contours and six paths), for a page that must stay under its weight budget.
 
     matplotlib's animation player links Font Awesome 4 from maxcdn.bootstrapcdn.com for its button
     icons. The book's site loads nothing from another host; the book theme's own Font Awesome draws
@@ -71,7 +74,12 @@ def jshtml(animation, **kwargs) -> str:
     """
     import re
 
-    html = animation.to_jshtml(**kwargs)
+    import matplotlib
+
+    if frame_format not in ("png", "jpeg"):
+        raise ValueError(f"frame_format must be 'png' or 'jpeg', got {frame_format!r}")
+    with matplotlib.rc_context({"animation.frame_format": frame_format}):
+        html = animation.to_jshtml(**kwargs)
     return re.sub(r'<link rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*">\s*', "", html)
 
 

@@ -126,9 +126,9 @@ class Explorer:
         self.status.value = "; ".join(notes)
         self._redraw()
 
-    #: the loss axis shows at most this many times the largest starting loss: a diverging run leaves the
+    #: The loss axis shows at most this many times the largest starting loss. A diverging run leaves the
     #: chart at the top (its status line says so) instead of stretching the axis to 1e300, where
-    #: matplotlib's log tick formatter overflows
+    #: matplotlib's log tick formatter overflows.
     CEILING = 1e6
 
     #: resolution of the live figure in dots per inch (the static pages keep their own figures)

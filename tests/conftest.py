@@ -45,10 +45,8 @@ def _chromium_or_skip():
         pytest.skip(reason)
 
 
-def site_pages() -> list[str]:
-    """Every page a reader can reach: those of _toc.yml ("book/index", ...), then search and genindex."""
-    import re
-
+def toc_files() -> list[str]:
+    """The pages _toc.yml lists, as paths without suffix relative to the root ("book/01-gradient-descent")."""
     import yaml
 
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
@@ -61,9 +59,23 @@ def site_pages() -> list[str]:
             for key in ("parts", "chapters", "sections"):
                 for child in node.get(key, []) or []:
                     walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
 
     walk(toc)
-    return [re.sub(r"\.(md|ipynb)$", "", f) for f in files] + ["search", "genindex"]
+    return [str(Path(f).with_suffix("")) if Path(f).suffix in (".md", ".ipynb") else f for f in files]
+
+
+@pytest.fixture(scope="session")
+def toc_pages() -> list[str]:
+    """:func:`toc_files` for tests: the pages _toc.yml lists."""
+    return toc_files()
+
+
+def site_pages() -> list[str]:
+    """Every page a reader can reach: those of _toc.yml ("book/index", ...), then search and genindex."""
+    return toc_files() + ["search", "genindex"]
 
 
 def pytest_generate_tests(metafunc):

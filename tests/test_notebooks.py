@@ -18,7 +18,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
@@ -29,26 +28,6 @@ IGNORE_TAGS = {"nbval-ignore-output", "nbval-skip"}
 NOT_RUN_TAGS = {"nbval-skip", "skip-execution"}
 #: the least share of text outputs nbval must compare (issue 3: "At least 90 % must be compared")
 MIN_COMPARED = 0.90
-
-
-def toc_files() -> list[str]:
-    """The pages _toc.yml lists, as paths without suffix relative to the root ("book/01-gradient-descent")."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files = [toc["root"]]
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                files.append(node["file"])
-            for key in ("parts", "chapters", "sections"):
-                for child in node.get(key, []) or []:
-                    walk(child)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
-
-    walk(toc)
-    return [str(Path(f).with_suffix("")) if Path(f).suffix in (".md", ".ipynb") else f for f in files]
 
 
 def notebooks() -> list[Path]:
@@ -132,8 +111,8 @@ def report(paths=None) -> dict:
 # --------------------------------------------------------------------------- the tests
 
 
-def test_every_notebook_is_in_the_toc_and_every_toc_page_exists():
-    listed = toc_files()
+def test_every_notebook_is_in_the_toc_and_every_toc_page_exists(toc_pages):
+    listed = toc_pages
     on_disk = {str(p.relative_to(ROOT).with_suffix("")) for p in notebooks()}
     missing_from_toc = sorted(on_disk - set(listed))
     assert not missing_from_toc, f"notebooks in book/ that _toc.yml does not list: {missing_from_toc}"

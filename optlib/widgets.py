@@ -55,6 +55,7 @@ class Explorer:
     def __init__(self, problem, make: Callable, params: Dict[str, Param], steps: int = 50,
                  grad: Optional[Callable] = None, figsize=(9.0, 3.8), title: Optional[str] = None):
         import ipywidgets as widgets
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
         self.problem, self.make, self.steps = problem, make, steps
@@ -69,6 +70,7 @@ class Explorer:
             self.sliders[name] = cls(**kw)
         # A Figure not registered with pyplot: the inline backend does not show it by itself.
         self.fig = Figure(figsize=figsize, dpi=self.DPI, layout="constrained")
+        self.canvas = FigureCanvasAgg(self.fig)    # drawn by render_png, attached once
         two_d = problem.dim == 2 and problem.bounds is not None
         if two_d:
             self.ax_path, self.ax_loss = self.fig.subplots(1, 2)
@@ -151,15 +153,14 @@ class Explorer:
         """
         import io
 
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.layout_engine import ConstrainedLayoutEngine
         from PIL import Image
 
-        canvas = FigureCanvasAgg(self.fig)
-        canvas.draw()
-        if self.fig.get_layout_engine() is not None:
-            self.fig.set_layout_engine("none")     # keep the positions just computed
+        self.canvas.draw()
+        if isinstance(self.fig.get_layout_engine(), ConstrainedLayoutEngine):
+            self.fig.set_layout_engine("none")     # first render: keep the positions just computed
         buf = io.BytesIO()
-        Image.fromarray(np.asarray(canvas.buffer_rgba())).save(buf, format="png", compress_level=1)
+        Image.fromarray(np.asarray(self.canvas.buffer_rgba())).save(buf, format="png", compress_level=1)
         return buf.getvalue()
 
     def _redraw(self) -> None:

@@ -91,3 +91,90 @@ def plot_trajectory(ax, trajectory, label: Optional[str] = None, **kw):
         opts["label"] = label
     opts.update(kw)
     return ax.plot(th[:, 0], th[:, 1], **opts)
+
+
+# --------------------------------------------------------------------------- the figure policy
+# The site's page column is about 690 CSS px wide. A figure wider than that is shrunk by the browser and
+# its text with it: an 11-inch figure at 100 dpi loses 40 % and its 10-pt legend ends up 5 px tall. So
+# every figure of the book is made at most COLUMN_WIDTH inches wide at DPI dots per inch (660 px: shown at
+# its own size), with text of at least 9 pt (12.5 px), and multi-panel figures wrap onto more rows
+# (at most MAX_COLUMNS panels side by side) instead of shrinking.
+
+#: width of a figure that fills the page column, in inches (at DPI: 660 px)
+COLUMN_WIDTH = 6.6
+#: dots per inch of every figure (the inline backend and savefig)
+DPI = 100
+#: at most this many panels side by side; more wrap onto a new row
+MAX_COLUMNS = 2
+#: matplotlib settings of the book: text of at least 9 pt, figures of the column's width
+RC = {
+    "figure.dpi": DPI,
+    "savefig.dpi": DPI,
+    "figure.figsize": (COLUMN_WIDTH, 3.6),
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.fontsize": 9,
+    "legend.title_fontsize": 9,
+    "figure.titlesize": 11,
+}
+
+
+def use_book_style() -> None:
+    """Apply :data:`RC` to matplotlib: call it once, in a chapter's first cell, after importing pyplot.
+
+    >>> import matplotlib
+    >>> use_book_style()
+    >>> matplotlib.rcParams["figure.dpi"], matplotlib.rcParams["legend.fontsize"]
+    (100.0, 9.0)
+    """
+    import matplotlib
+
+    matplotlib.rcParams.update(RC)
+
+
+def subplots(n: int = 1, *, ncols: Optional[int] = None, height: float = 3.4, **kwargs):
+    """A figure of ``n`` panels sized for the page column: ``(fig, axes)``.
+
+    At most :data:`MAX_COLUMNS` panels per row (``ncols`` may ask for fewer); the rows wrap. Every row is
+    ``height`` inches tall; the width is always :data:`COLUMN_WIDTH`. ``axes`` is one Axes for ``n == 1``,
+    else a flat array of ``n`` Axes (the unused cells of the last row are removed). Other keyword
+    arguments go to :meth:`matplotlib.figure.Figure.subplots` (``sharex``, ``sharey``, ...).
+
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> fig, axes = subplots(3)
+    >>> len(axes), [float(x) for x in fig.get_size_inches()]
+    (3, [6.6, 6.8])
+    >>> import matplotlib.pyplot as plt; plt.close(fig)
+    """
+    import matplotlib.pyplot as plt
+
+    if n < 1:
+        raise ValueError(f"n (the number of panels) must be at least 1, got {n}")
+    cols = min(n, ncols or MAX_COLUMNS, MAX_COLUMNS)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(COLUMN_WIDTH, height * rows), dpi=DPI,
+                             layout="constrained", squeeze=False, **kwargs)
+    flat = axes.ravel()
+    for ax in flat[n:]:
+        ax.remove()
+    return fig, (flat[0] if n == 1 else flat[:n])
+
+
+def legend_below(fig, axes=None, ncol: Optional[int] = None, **kwargs):
+    """One legend for the whole figure, under its panels, where it hides no data.
+
+    The entries are those of ``axes`` (default: every Axes of ``fig``), each label once, in order.
+    ``ncol`` defaults to as many columns as fit the column width (at most 3).
+    """
+    axes = fig.axes if axes is None else np.atleast_1d(axes).ravel()
+    seen = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            if not label.startswith("_"):
+                seen.setdefault(label, handle)
+    ncol = ncol or min(3, max(1, len(seen)))
+    return fig.legend(list(seen.values()), list(seen), loc="outside lower center", ncol=ncol, **kwargs)

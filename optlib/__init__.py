@@ -15,11 +15,14 @@ Six optimizers, each an immutable object with ``init(θ)`` and ``step(grad, θ, 
 from .adam import Adam, AdamState
 from .adaptive import AdaGrad, AdaGradState, RMSProp, RMSPropState
 from .base import DivergenceError, Optimizer, Trajectory, run
+from . import exercises  # optlib.exercises.check: the write-it-yourself exercises
 from .gd import GD, GDState
 from .metrics import distance_to, iterations_to_tolerance, overshoots
 from .momentum import NAG, Momentum, MomentumState, NAGState
 from .problems import (LeastSquares, Plateau, Problem, Quadratic, Rosenbrock, Saddle, SigmoidChain,
                        TwoLayerNet, linear_regression, quadratic, sparse_regression, two_moons)
+from . import tuning
+from .tuning import tune
 from .theory import (bias_correction, effective_memory, ewma, ewma_coefficients, ewma_weights,
                      momentum_weights, steps_until, unrolled_velocity)
 
@@ -38,6 +41,8 @@ __all__ = [
     # the derivations' helpers
     "momentum_weights", "unrolled_velocity", "effective_memory", "ewma", "ewma_weights",
     "ewma_coefficients", "bias_correction", "steps_until",
+    # the one tuning protocol of the book (optlib.tuning)
+    "tune",
     # reading a trajectory
     "distance_to", "iterations_to_tolerance", "overshoots",
     # problems

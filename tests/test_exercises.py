@@ -1,0 +1,685 @@
+"""optlib.exercises.check: correct functions pass, each usual mistake is recognised with its hint, and a
+broken function (raising, wrong shape/type, NaN, in-place changes) is reported without raising.
+
+The student functions here are written as a student would write them, line by line, independently of the
+mistake models inside optlib.exercises: a mistake counts as recognised only when the check's own mutated
+copy of the optimizer reproduces this independent code.
+"""
+
+import numpy as np
+import pytest
+
+import optlib
+from optlib import exercises
+from optlib.exercises import check
+
+
+# --------------------------------------------------------------------------- correct functions
+
+
+def gd_step(theta, grad, lr):
+    return theta - lr * grad(theta)
+
+
+def momentum_step(theta, V, grad, lr, gamma):
+    V_next = gamma * V + lr * grad(theta)
+    return theta - V_next, V_next
+
+
+def nag_step(theta, V, grad, lr, gamma):
+    theta_temp = theta - gamma * V
+    V_next = gamma * V + lr * grad(theta_temp)
+    return theta - V_next, V_next
+
+
+def adagrad_step(theta, G, grad, lr, eps):
+    g = grad(theta)
+    G_next = G + g * g
+    return theta - lr / (np.sqrt(G_next) + eps) * g, G_next
+
+
+def rmsprop_step(theta, G, grad, lr, beta, eps):
+    g = grad(theta)
+    G_next = beta * G + (1 - beta) * g ** 2
+    return theta - lr * g / (np.sqrt(G_next) + eps), G_next
+
+
+def adam_step(theta, m, v, t, grad, lr, beta1, beta2, eps):
+    g = grad(theta)
+    m_next = beta1 * m + (1 - beta1) * g
+    v_next = beta2 * v + (1 - beta2) * g ** 2
+    m_hat = m_next / (1 - beta1 ** t)
+    v_hat = v_next / (1 - beta2 ** t)
+    return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m_next, v_next
+
+
+CORRECT = {"gd": gd_step, "momentum": momentum_step, "nag": nag_step, "adagrad": adagrad_step,
+           "rmsprop": rmsprop_step, "adam": adam_step}
+
+
+# other correct ways to write the same step: they must pass too
+
+def nag_from_lookahead(theta, V, grad, lr, gamma):
+    theta_temp = theta - gamma * V
+    g = grad(theta_temp)
+    return theta_temp - lr * g, gamma * V + lr * g          # θ_{t+1} = θ_temp − α∇J(θ_temp)
+
+
+def adam_pytorch_style(theta, m, v, t, grad, lr, beta1, beta2, eps):
+    g = grad(theta)
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * (g * g)
+    bc1, bc2 = 1 - beta1 ** t, 1 - beta2 ** t
+    denom = np.sqrt(v) / np.sqrt(bc2) + eps                   # torch.optim.Adam's folded form
+    return theta - (lr / bc1) * m / denom, m, v
+
+
+def adagrad_in_place_on_copies(theta, G, grad, lr, eps):
+    theta, G = theta.copy(), G.copy()
+    g = grad(theta)
+    G += g ** 2
+    theta -= lr * g / (np.sqrt(G) + eps)
+    return theta, G
+
+
+@pytest.mark.parametrize("name", exercises.EXERCISES)
+def test_correct_function_passes(name):
+    result = check(name, CORRECT[name])
+    assert result.passed is True and bool(result)
+    assert result.mistake is None and result.hint is None and result.step is None
+    assert result.message.startswith("✓ ")
+    assert "4 cases × 5 steps" in result.message
+
+
+@pytest.mark.parametrize("name, fn", [("nag", nag_from_lookahead), ("adam", adam_pytorch_style),
+                                      ("adagrad", adagrad_in_place_on_copies)])
+def test_equivalent_forms_pass(name, fn):
+    assert check(name, fn).passed
+
+
+# --------------------------------------------------------------------------- the usual mistakes
+
+
+def gd_sign(theta, grad, lr):
+    return theta + lr * grad(theta)
+
+
+def momentum_ascent(theta, V, grad, lr, gamma):
+    V_next = gamma * V - lr * grad(theta)
+    return theta - V_next, V_next
+
+
+def momentum_plus(theta, V, grad, lr, gamma):
+    V_next = gamma * V + lr * grad(theta)
+    return theta + V_next, V_next
+
+
+def momentum_flipped(theta, V, grad, lr, gamma):
+    V_next = gamma * V - lr * grad(theta)
+    return theta + V_next, V_next
+
+
+def momentum_ewma(theta, V, grad, lr, gamma):
+    V_next = gamma * V + (1 - gamma) * grad(theta)
+    return theta - V_next, V_next
+
+
+def momentum_ewma_alpha(theta, V, grad, lr, gamma):
+    V_next = gamma * V + (1 - gamma) * grad(theta)
+    return theta - lr * V_next, V_next
+
+
+def momentum_pytorch(theta, V, grad, lr, gamma):
+    V_next = gamma * V + grad(theta)
+    return theta - lr * V_next, V_next
+
+
+def momentum_no_history(theta, V, grad, lr, gamma):
+    V_next = lr * grad(theta)
+    return theta - V_next, V_next
+
+
+def momentum_gamma_fixed(theta, V, grad, lr, gamma):
+    V_next = 0.9 * V + lr * grad(theta)
+    return theta - V_next, V_next
+
+
+def nag_ascent(theta, V, grad, lr, gamma):
+    V_next = gamma * V - lr * grad(theta - gamma * V)
+    return theta - V_next, V_next
+
+
+def nag_plus(theta, V, grad, lr, gamma):
+    V_next = gamma * V + lr * grad(theta - gamma * V)
+    return theta + V_next, V_next
+
+
+def nag_at_theta(theta, V, grad, lr, gamma):
+    theta_temp = theta - gamma * V
+    V_next = gamma * V + lr * grad(theta)          # the gradient at θ_t, θ_temp unused
+    return theta - V_next, V_next
+
+
+def nag_lookahead_plus(theta, V, grad, lr, gamma):
+    theta_temp = theta + gamma * V
+    V_next = gamma * V + lr * grad(theta_temp)
+    return theta - V_next, V_next
+
+
+def nag_twice(theta, V, grad, lr, gamma):
+    theta_temp = theta - gamma * V
+    V_next = gamma * V + lr * grad(theta_temp)
+    return theta_temp - V_next, V_next
+
+
+def nag_ewma(theta, V, grad, lr, gamma):
+    V_next = gamma * V + (1 - gamma) * grad(theta - gamma * V)
+    return theta - V_next, V_next
+
+
+def nag_gamma_fixed(theta, V, grad, lr, gamma):
+    V_next = 0.9 * V + lr * grad(theta - 0.9 * V)
+    return theta - V_next, V_next
+
+
+def adagrad_sign(theta, G, grad, lr, eps):
+    g = grad(theta)
+    G = G + g * g
+    return theta + lr / (np.sqrt(G) + eps) * g, G
+
+
+def adagrad_eps_inside(theta, G, grad, lr, eps):
+    g = grad(theta)
+    G = G + g * g
+    return theta - lr / np.sqrt(G + eps) * g, G
+
+
+def adagrad_no_square(theta, G, grad, lr, eps):
+    g = grad(theta)
+    G = G + g
+    return theta - lr / (np.sqrt(G) + eps) * g, G
+
+
+def adagrad_no_sqrt(theta, G, grad, lr, eps):
+    g = grad(theta)
+    G = G + g * g
+    return theta - lr / (G + eps) * g, G
+
+
+def adagrad_no_sum(theta, G, grad, lr, eps):
+    g = grad(theta)
+    G = g * g
+    return theta - lr / (np.sqrt(G) + eps) * g, G
+
+
+def adagrad_eps_fixed(theta, G, grad, lr, eps):
+    g = grad(theta)
+    G = G + g * g
+    return theta - lr / (np.sqrt(G) + 1e-8) * g, G
+
+
+def rmsprop_sign(theta, G, grad, lr, beta, eps):
+    g = grad(theta)
+    G = beta * G + (1 - beta) * g ** 2
+    return theta + lr * g / (np.sqrt(G) + eps), G
+
+
+def rmsprop_eps_inside(theta, G, grad, lr, beta, eps):
+    g = grad(theta)
+    G = beta * G + (1 - beta) * g ** 2
+    return theta - lr * g / np.sqrt(G + eps), G
+
+
+def rmsprop_no_square(theta, G, grad, lr, beta, eps):
+    g = grad(theta)
+    G = beta * G + (1 - beta) * g
+    return theta - lr * g / (np.sqrt(G) + eps), G
+
+
+def rmsprop_beta_swapped(theta, G, grad, lr, beta, eps):
+    g = grad(theta)
+    G = (1 - beta) * G + beta * g ** 2
+    return theta - lr * g / (np.sqrt(G) + eps), G
+
+
+def rmsprop_no_sqrt(theta, G, grad, lr, beta, eps):
+    g = grad(theta)
+    G = beta * G + (1 - beta) * g ** 2
+    return theta - lr * g / (G + eps), G
+
+
+def rmsprop_adagrad_sum(theta, G, grad, lr, beta, eps):
+    g = grad(theta)
+    G = G + g ** 2
+    return theta - lr * g / (np.sqrt(G) + eps), G
+
+
+def rmsprop_defaults(theta, G, grad, lr, beta, eps):
+    g = grad(theta)
+    G = 0.9 * G + 0.1 * g ** 2
+    return theta - lr * g / (np.sqrt(G) + 1e-8), G
+
+
+def _adam(*, sign=1.0, shift=0, correct_m=True, correct_v=True, inside=False, square=True, swap=False,
+          defaults=False):
+    """An Adam step written out as a student would, with the given mistake."""
+    def adam_step(theta, m, v, t, grad, lr, beta1, beta2, eps):
+        if defaults:
+            beta1, beta2, eps = 0.9, 0.999, 1e-8
+        g = grad(theta)
+        g2 = g * g if square else g
+        if swap:
+            m = (1 - beta1) * m + beta1 * g
+            v = (1 - beta2) * v + beta2 * g2
+        else:
+            m = beta1 * m + (1 - beta1) * g
+            v = beta2 * v + (1 - beta2) * g2
+        m_hat = m / (1 - beta1 ** (t + shift)) if correct_m else m
+        v_hat = v / (1 - beta2 ** (t + shift)) if correct_v else v
+        denominator = np.sqrt(v_hat + eps) if inside else np.sqrt(v_hat) + eps
+        return theta - sign * lr * m_hat / denominator, m, v
+    return adam_step
+
+
+def adam_m_sign(theta, m, v, t, grad, lr, beta1, beta2, eps):
+    g = -grad(theta)                              # "the descent direction", then the usual update
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g ** 2
+    m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)
+    return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+
+
+def adam_loop_from_zero(theta, m, v, t, grad, lr, beta1, beta2, eps):
+    t = t - 1                                     # "t starts at 0", as in a loop over range(steps)
+    g = grad(theta)
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g ** 2
+    m_hat = m / (1 - beta1 ** t)
+    v_hat = v / (1 - beta2 ** t)
+    return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
+
+
+MISTAKES = [
+    # (exercise, function, index of the mistake in exercises.MISTAKES[exercise], a word its hint must hold)
+    ("gd", gd_sign, 0, "against the gradient"),
+    ("momentum", momentum_ascent, 0, "sign"),
+    ("momentum", momentum_plus, 1, "sign"),
+    ("momentum", momentum_flipped, 2, "−Vₜ"),
+    ("momentum", momentum_ewma, 3, "(1 − γ)"),
+    ("momentum", momentum_ewma_alpha, 4, "α inside Vₜ"),
+    ("momentum", momentum_pytorch, 5, "PyTorch"),
+    ("momentum", momentum_no_history, 6, "γVₜ₋₁"),
+    ("momentum", momentum_gamma_fixed, 7, "gamma"),
+    ("nag", nag_ascent, 0, "sign"),
+    ("nag", nag_plus, 1, "sign"),
+    ("nag", nag_at_theta, 2, "θ_temp = θₜ − γVₜ₋₁"),
+    ("nag", nag_lookahead_plus, 3, "θ_temp = θₜ − γVₜ₋₁"),
+    ("nag", nag_twice, 4, "θ_temp already"),
+    ("nag", nag_ewma, 5, "(1 − γ)"),
+    ("nag", nag_gamma_fixed, 6, "gamma"),
+    ("adagrad", adagrad_sign, 0, "against the gradient"),
+    ("adagrad", adagrad_eps_inside, 1, "outside the square root"),
+    ("adagrad", adagrad_no_square, 2, "squared gradients"),
+    ("adagrad", adagrad_no_sqrt, 3, "root"),
+    ("adagrad", adagrad_no_sum, 4, "sums"),
+    ("adagrad", adagrad_eps_fixed, 5, "eps"),
+    ("rmsprop", rmsprop_sign, 0, "against the gradient"),
+    ("rmsprop", rmsprop_eps_inside, 1, "outside the square root"),
+    ("rmsprop", rmsprop_no_square, 2, "squared gradients"),
+    ("rmsprop", rmsprop_beta_swapped, 3, "β weighs the history"),
+    ("rmsprop", rmsprop_no_sqrt, 4, "root"),
+    ("rmsprop", rmsprop_adagrad_sum, 5, "averages"),
+    ("rmsprop", rmsprop_defaults, 6, "beta"),
+    ("adam", _adam(sign=-1.0), 0, "against m̂ₜ"),
+    ("adam", adam_m_sign, 1, "averages the gradients"),
+    ("adam", _adam(correct_m=False, correct_v=False), 2, "1 − β^t"),
+    ("adam", adam_loop_from_zero, 3, "t counts from 1"),
+    ("adam", _adam(shift=-1), 3, "t counts from 1"),
+    ("adam", _adam(shift=+1), 4, "t counts from 1"),
+    ("adam", _adam(correct_v=False), 5, "v̂ₜ = vₜ/(1 − β2^t)"),
+    ("adam", _adam(correct_m=False), 6, "m̂ₜ = mₜ/(1 − β1^t)"),
+    ("adam", _adam(inside=True), 7, "outside the square root"),
+    ("adam", _adam(square=False), 8, "squared gradients"),
+    ("adam", _adam(swap=True), 9, "β weighs the history"),
+    ("adam", _adam(defaults=True), 10, "beta1"),
+]
+
+
+def _id(case):
+    name, fn, index, _ = case
+    return f"{name}-{index}-{getattr(fn, '__name__', '')}"
+
+
+@pytest.mark.parametrize("name, fn, index, word", MISTAKES, ids=[_id(c) for c in MISTAKES])
+def test_mistake_is_recognised_with_its_hint(name, fn, index, word):
+    result = check(name, fn)
+    assert result.passed is False and not result
+    assert result.mistake == exercises.MISTAKES[name][index], result.message
+    assert word in result.hint, result.hint
+    assert f"Recognised mistake: {result.mistake}" in result.message
+    assert f"Hint: {result.hint}" in result.message
+    # the first difference, expected against got, printed so that the two differ
+    lines = result.message.splitlines()
+    expected = next(line for line in lines if line.strip().startswith("expected "))
+    got = next(line for line in lines if line.strip().startswith("got "))
+    assert expected.split(None, 1)[1] != got.split(None, 1)[1]
+    assert result.step >= 1 and result.quantity in ("theta_next", "V_next", "G_next", "m_next", "v_next")
+
+
+def test_every_mistake_model_is_exercised():
+    # each mistake the check knows is reproduced by one of the independent student functions above
+    covered = {(name, index) for name, _, index, _ in MISTAKES}
+    known = {(name, i) for name, titles in exercises.MISTAKES.items() for i in range(len(titles))}
+    assert covered == known
+
+
+@pytest.mark.parametrize("name, applies", [
+    # where each of the issue's mistakes applies: exercise -> the titles that must be among its mistakes
+    ("gd", ["a sign error"]),
+    ("momentum", ["a sign error", "EWMA form"]),
+    ("nag", ["a sign error", "θₜ instead of θ_temp"]),
+    ("adagrad", ["a sign error", "ε inside the square root", "without squaring"]),
+    ("rmsprop", ["a sign error", "ε inside the square root", "without squaring", "β on the wrong term"]),
+    ("adam", ["a sign error", "ε inside the square root", "without squaring", "no bias correction",
+              "t counted from 0"]),
+])
+def test_the_issues_mistakes_are_known_where_they_apply(name, applies):
+    titles = exercises.MISTAKES[name]
+    for words in applies:
+        assert any(words in title for title in titles), (name, words)
+
+
+def test_nag_at_theta_differs_first_at_step_2():
+    # V_0 = 0 makes θ_temp = θ_1 at t = 1: the difference can only show from t = 2
+    result = check("nag", nag_at_theta)
+    assert result.step == 2 and result.quantity == "V_next"
+    assert "First difference at step t = 2, in V₂ (V_next)" in result.message
+
+
+def test_momentum_ewma_message():
+    result = check("momentum", momentum_ewma)
+    assert result.message == "\n".join([
+        "✗ momentum_step does not match optlib.Momentum yet.",
+        "First difference at step t = 1, in V₁ (V_next),",
+        "on case 1 of 4: quadratic, κ = 10; θ of shape (2,); α = 0.05, γ = 0.9:",
+        "    expected [0.05, -0.25]",
+        "    got      [0.1, -0.5]",
+        "Recognised mistake: momentum in EWMA form ((1 − γ) in place of α)",
+        "Hint: The notes' velocity is Vₜ = γVₜ₋₁ + α∇J(θₜ): the gradient is weighted by α, not by (1 − γ). "
+        "The EWMA form belongs to Adam's mₜ.",
+    ])
+
+
+def test_eps_inside_is_shown_with_enough_digits():
+    # the first difference is printed with as many digits as it takes for expected and got to differ
+    result = check("rmsprop", rmsprop_eps_inside)
+    line_e = next(x for x in result.message.splitlines() if "expected" in x)
+    line_g = next(x for x in result.message.splitlines() if "got " in x)
+    assert line_e != line_g.replace("got     ", "expected")
+
+
+def test_unrecognised_mistake_gets_the_first_difference_and_a_structural_hint():
+    def momentum_half(theta, V, grad, lr, gamma):
+        V_next = gamma * V + lr * grad(theta)
+        return theta - 0.5 * V_next, V_next
+
+    result = check("momentum", momentum_half)
+    assert not result.passed and result.mistake is None
+    assert result.quantity == "theta_next" and result.step == 1
+    assert "V_next agrees with the notes" in result.hint
+
+    def momentum_history_wrong(theta, V, grad, lr, gamma):
+        V_next = gamma * gamma * V + lr * grad(theta)
+        return theta - V_next, V_next
+
+    result = check("momentum", momentum_history_wrong)
+    assert result.mistake is None and result.step == 2 and result.quantity == "V_next"
+    assert "Step t = 1 agrees" in result.hint
+
+
+# --------------------------------------------------------------------------- broken functions
+
+
+def _skeleton(theta, V, grad, lr, gamma):
+    ...
+
+
+def _not_implemented(theta, V, grad, lr, gamma):
+    raise NotImplementedError
+
+
+def _name_error(theta, V, grad, lr, gamma):
+    V_next = gamma * V + lr * grad(theta)
+    return theta - V_nxt, V_next  # noqa: F821  (the typo is the test)
+
+
+def _three_values(theta, V, grad, lr, gamma):
+    V_next = gamma * V + lr * grad(theta)
+    return theta - V_next, V_next, V
+
+
+def _gd_tuple(theta, grad, lr):
+    return theta - lr * grad(theta), None
+
+
+def _scalar(theta, grad, lr):
+    return float(np.sum(theta - lr * grad(theta)))
+
+
+def _list_out(theta, grad, lr):
+    return list(theta - lr * grad(theta))
+
+
+def _flat(theta, grad, lr):
+    return (theta - lr * grad(theta)).ravel()
+
+
+def _float32(theta, grad, lr):
+    return (theta - lr * grad(theta)).astype(np.float32)
+
+
+def _nan(theta, grad, lr):
+    return theta - lr * grad(theta) * np.nan
+
+
+def _inf(theta, grad, lr):
+    return theta - lr * grad(theta) / 0.0
+
+
+def _in_place_theta(theta, grad, lr):
+    theta -= lr * grad(theta)
+    return theta
+
+
+def _in_place_state(theta, V, grad, lr, gamma):
+    V *= gamma
+    V += lr * grad(theta)
+    return theta - V, V
+
+
+def _wrong_arguments(theta, V, grad, lr):
+    return theta, V
+
+
+def _grad_of_wrong_shape(theta, grad, lr):
+    return theta - lr * grad(theta[0])
+
+
+def _index_2d(theta, grad, lr):
+    # works on 1-D θ only: fails on the 2 × 3 case
+    return np.array([theta[i] - lr * grad(theta)[i] for i in range(len(theta))]).reshape(len(theta))
+
+
+BROKEN = [
+    ("momentum", _skeleton, "returned None; it should return a tuple (theta_next, V_next)"),
+    ("momentum", _not_implemented, "raised NotImplementedError"),
+    ("momentum", _name_error, "raised NameError: name 'V_nxt' is not defined"),
+    ("momentum", _three_values, "returned a tuple of 3 values; it should return the 2 values"),
+    ("gd", _gd_tuple, "returned a tuple of 2; it should return theta_next alone"),
+    ("gd", _scalar, "theta_next is a float; it should be a numpy array"),
+    ("gd", _list_out, "returned a list of 2"),
+    ("gd", _flat, None),
+    ("gd", _float32, "theta_next has dtype float32; it should be float64"),
+    ("gd", _nan, "is not finite"),
+    ("gd", _inf, "is not finite"),
+    ("gd", _in_place_theta, "gd_step changed its input theta in place"),
+    ("momentum", _in_place_state, "momentum_step changed its input V in place"),
+    ("momentum", _wrong_arguments, "_wrong_arguments takes (theta, V, grad, lr), but check calls it as "
+                                   "momentum_step(theta, V, grad, lr, gamma)"),
+    ("gd", _grad_of_wrong_shape, "raised ValueError: grad expects an array of θ's shape (2,)"),
+    ("gd", _index_2d, None),
+]
+
+
+@pytest.mark.parametrize("name, fn, text", BROKEN, ids=[fn.__name__ for _, fn, _ in BROKEN])
+def test_broken_function_is_reported_not_raised(name, fn, text):
+    result = check(name, fn)
+    assert result.passed is False
+    if text is not None:
+        assert text in result.message, result.message
+    assert repr(result) == result.message
+    assert result._repr_html_().startswith('<div class="optlib-check"')
+
+
+def test_flat_output_names_the_shape():
+    result = check("gd", _flat)
+    assert "theta_next has shape (6,); it should have θ's shape (2, 3)" in result.message
+    assert "case 3 of 4" in result.message and "θ as a 2 × 3 array" in result.message
+
+
+def test_a_function_that_fails_later_reports_its_earlier_difference_first():
+    def gd_step_1d(theta, grad, lr):
+        if theta.ndim != 1:
+            raise ValueError("only 1-D θ")
+        return theta + lr * grad(theta)
+
+    result = check("gd", gd_step_1d)
+    assert result.step == 1 and result.quantity == "theta_next"
+    assert "Then, on case 3, step t = 1: gd_step raised ValueError: only 1-D θ" in result.message
+
+
+def test_the_hint_for_returning_none():
+    result = check("adam", lambda theta, m, v, t, grad, lr, beta1, beta2, eps: None)
+    assert result.hint == "End with: return theta_next, m_next, v_next"
+
+
+def test_inputs_are_passed_as_copies():
+    # a function that writes into its inputs only after computing its result is still reported
+    seen = []
+
+    def gd_step_spy(theta, grad, lr):
+        seen.append(theta)
+        return theta - lr * grad(theta)
+
+    assert check("gd", gd_step_spy).passed
+    seen[0][...] = 1e9            # changing what the student got changes nothing of the check
+    assert check("gd", gd_step).passed
+
+
+# --------------------------------------------------------------------------- tolerance and determinism
+
+
+def test_round_off_counts_as_equal_and_a_real_difference_does_not():
+    def momentum_reordered(theta, V, grad, lr, gamma):       # same value, other rounding
+        V_next = lr * grad(theta) + V * gamma
+        return (theta * 3 - V_next * 3) / 3, V_next
+
+    assert check("momentum", momentum_reordered).passed
+
+    def momentum_off(theta, V, grad, lr, gamma):
+        V_next = gamma * V + lr * grad(theta) * (1 + 1e-7)
+        return theta - V_next, V_next
+
+    assert not check("momentum", momentum_off).passed
+
+
+def _relative_difference(a, b):
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return np.inf if not np.array_equal(np.isfinite(a), np.isfinite(b)) else 0.0
+    scale = np.maximum(np.abs(a), np.abs(b))
+    return float(np.max(np.abs(a - b) / np.where(scale > 0, scale, 1.0)))
+
+
+@pytest.mark.parametrize("name", exercises.EXERCISES)
+def test_no_mistake_sits_near_the_tolerance(name):
+    # On every step of every case, each mistake model differs from the reference either not at all
+    # (or 100 times less than the tolerance, < 1e-10) or 10 times more (> 1e-8); round-off is 1e-15: whether a student's output
+    # "differs" never depends on the last bits a machine computes.
+    ex = exercises._EX[name]
+    for case in ex.cases:
+        theta = case.theta0.copy()
+        state = ex.optimizer(**case.hyper).init(theta)
+        arrays = {f: getattr(state, f) for f in ex.fields}
+        for t in range(1, case.steps + 1):
+            ref_theta, ref_arrays = ex.reference(case.hyper, case.grad, theta, arrays, t)
+            assert np.all(np.isfinite(ref_theta)), (name, case.label, t)
+            for mistake in ex.mistakes:
+                m_theta, m_arrays = exercises._quiet(mistake.step, ex, case.hyper, case.grad, theta, arrays, t)
+                for ref, got in [(ref_theta, m_theta), *((ref_arrays[f], m_arrays[f]) for f in ex.fields)]:
+                    d = _relative_difference(ref, got)
+                    assert d < 1e-10 or d > 1e-8, (name, mistake.title, case.label, t, d)
+            theta, arrays = ref_theta, ref_arrays
+
+
+@pytest.mark.parametrize("name", exercises.EXERCISES)
+def test_mistakes_are_told_apart(name):
+    # no two mistake models give the same outputs on every step: each recognised mistake is the only one
+    ex = exercises._EX[name]
+    runs = []
+    for mistake in ex.mistakes:
+        outs = []
+        for case in ex.cases:
+            theta = case.theta0.copy()
+            state = ex.optimizer(**case.hyper).init(theta)
+            arrays = {f: getattr(state, f) for f in ex.fields}
+            for t in range(1, case.steps + 1):
+                m_theta, m_arrays = exercises._quiet(mistake.step, ex, case.hyper, case.grad, theta, arrays, t)
+                outs.append([np.asarray(m_theta), *(np.asarray(m_arrays[f]) for f in ex.fields)])
+                theta, arrays = ex.reference(case.hyper, case.grad, theta, arrays, t)
+        runs.append(outs)
+    for i in range(len(runs)):
+        for j in range(i + 1, len(runs)):
+            same = all(exercises._close(a, b) for sa, sb in zip(runs[i], runs[j]) for a, b in zip(sa, sb))
+            assert not same, (name, ex.mistakes[i].title, ex.mistakes[j].title)
+
+
+def test_messages_are_deterministic_and_free_of_addresses():
+    for name, fn, _, _ in MISTAKES[:8]:
+        first, second = check(name, fn), check(name, fn)
+        assert first.message == second.message
+        assert first._repr_html_() == second._repr_html_()
+        assert "0x" not in first.message and "0x" not in first._repr_html_()
+
+
+def test_html_escapes_and_carries_the_message():
+    result = check("momentum", momentum_ewma)
+    html = result._repr_html_()
+    assert "<script" not in html
+    assert "Recognised mistake:" in html and "Hint:" in html
+    assert "expected [0.05, -0.25]" in html
+    assert "color: inherit" in html                      # readable on light and dark pages
+    ok = check("momentum", momentum_step)._repr_html_()
+    assert "✓ momentum_step agrees with optlib.Momentum" in ok
+
+    def evil(theta, grad, lr):
+        raise ValueError("<b>bold</b> & more")
+
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp; more" in check("gd", evil)._repr_html_()
+
+
+# --------------------------------------------------------------------------- misuse of check itself
+
+
+def test_unknown_name_is_an_error_naming_the_choices():
+    with pytest.raises(ValueError, match="name must be one of 'gd', 'momentum'"):
+        check("sgd", gd_step)
+
+
+def test_fn_must_be_callable():
+    with pytest.raises(TypeError, match="fn must be your function momentum_step"):
+        check("momentum", None)
+
+
+def test_importable_from_optlib():
+    assert optlib.exercises.check is check

@@ -16,7 +16,6 @@ from .adam import Adam, AdamState
 from .adaptive import AdaGrad, AdaGradState, RMSProp, RMSPropState
 from .base import DivergenceError, Optimizer, Trajectory, run
 from . import exercises  # optlib.exercises.check: the write-it-yourself exercises
-from . import exercises  # optlib.exercises.check: the write-it-yourself exercises
 from .gd import GD, GDState
 from .metrics import distance_to, iterations_to_tolerance, overshoots
 from .momentum import NAG, Momentum, MomentumState, NAGState

@@ -237,7 +237,7 @@ _THETA_FLAT = np.array([4.0, 1.5])                       # ‖∇J‖ ≈ 5e-4: 
 
 _Q = ("quadratic, κ = 10", _QUAD.grad, _THETA_QUAD)
 _R = ("Rosenbrock", _ROSEN.grad, _THETA_ROSEN)
-_S = ("quadratic, κ = 100, θ as a 2 × 3 array", _shaped(_QUAD6, (2, 3)), _THETA_2x3)
+_S = ("quadratic, κ = 100", _shaped(_QUAD6, (2, 3)), _THETA_2x3)
 _P = ("plateau", _PLATEAU.grad, _THETA_PLATEAU)
 _F = ("plateau, tiny gradients", _PLATEAU.grad, _THETA_FLAT)
 
@@ -459,8 +459,8 @@ _MISTAKES = {
         _Mistake("G_t without squaring (G_t = βG_{t−1} + (1 − β)g_t)", _SQUARE,
                  _adaptive(lambda h, G, g: h["beta"] * G + (1 - h["beta"]) * g, _eps_outside)),  # mistake
         _Mistake("β on the wrong term (G_t = (1 − β)G_{t−1} + βg_t²)",
-                 "β weighs the history: G_t = βG_{t−1} + (1 − β)g_t². With β = 0.9 the new g_t² gets "
-                 "only 10%.", _with(beta=lambda h: 1 - h["beta"])),
+                 "β weighs the history: G_t = βG_{t−1} + (1 − β)g_t². With β = 0.9, G_t keeps 90% of "
+                 "G_{t−1} and takes 10% of g_t².", _with(beta=lambda h: 1 - h["beta"])),
         _Mistake("no square root (α/(G_t + ε))",
                  "Divide by the root of the average of squares, √G_t + ε, not by G_t + ε.",
                  _adaptive(_rmsprop_G, _no_sqrt)),
@@ -644,13 +644,13 @@ def _call_student(ex: _Exercise, fn, case: _Case, theta, arrays, t):
     for label, original, passed in [("theta", theta, theta_in), *((f, arrays[f], arrays_in[f]) for f in ex.fields)]:
         if not np.array_equal(original, passed):
             raise _Failure(f"{ex.function} changed its input {label} in place.",
-                           "Build new arrays (theta_next = theta - …) instead of updating the inputs with "
-                           "-=, += or [...] =: the caller still needs θₜ and the old state.")
+                           f"Build a new array ({label}_next = …) instead of changing {label} with -=, +=, "
+                           "*= or [...] =: the caller still needs the old value.")
 
     names = ("theta", *ex.fields)
     if ex.name == "gd":
         outputs = (out,)
-        if isinstance(out, (tuple, list)):
+        if isinstance(out, tuple):
             raise _Failure(f"{ex.function} returned a {type(out).__name__} of {len(out)}; it should return "
                            "theta_next alone (gradient descent keeps no state).")
     else:

@@ -517,7 +517,7 @@ BROKEN = [
     ("momentum", _three_values, "returned a tuple of 3 values; it should return the 2 values"),
     ("gd", _gd_tuple, "returned a tuple of 2; it should return theta_next alone"),
     ("gd", _scalar, "theta_next is a float; it should be a numpy array"),
-    ("gd", _list_out, "returned a list of 2"),
+    ("gd", _list_out, "theta_next is a list; it should be a numpy array"),
     ("gd", _flat, None),
     ("gd", _float32, "theta_next has dtype float32; it should be float64"),
     ("gd", _nan, "is not finite"),
@@ -544,7 +544,7 @@ def test_broken_function_is_reported_not_raised(name, fn, text):
 def test_flat_output_names_the_shape():
     result = check("gd", _flat)
     assert "theta_next has shape (6,); it should have θ's shape (2, 3)" in result.message
-    assert "case 3 of 4" in result.message and "θ as a 2 × 3 array" in result.message
+    assert "case 3 of 4: quadratic, κ = 100; θ of shape (2, 3)" in result.message
 
 
 def test_a_function_that_fails_later_reports_its_earlier_difference_first():

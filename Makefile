@@ -5,15 +5,19 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-VENV  := .venv
+VENV  ?= .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NOTEBOOKS = $(sort $(wildcard book/*.ipynb))
 SANITIZE := tests/nbval_sanitize.cfg
 
-# Python 3.11 to build the venv with: python3.11, or python3 if that is 3.11.
-BOOT_PYTHON := $(shell command -v python3.11 2>/dev/null || \
-	(python3 -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null && command -v python3))
+# The Python to build the venv with: PYTHON=python3.13 (say) picks one; otherwise the first of python3.11,
+# python3.12, python3.13 and python3 that is one of the versions the book is tested on (SUPPORTED).
+# VENV=.venv-3.13 keeps a second environment beside the first (CI does this for the newest Python).
+SUPPORTED := 3.11 3.12 3.13
+PYTHON ?= $(firstword $(foreach p,python3.11 python3.12 python3.13 python3,$(shell \
+	command -v $(p) >/dev/null 2>&1 && $(p) -c 'import sys; sys.exit("%d.%d" % sys.version_info[:2] not in "$(SUPPORTED)".split())' 2>/dev/null && echo $(p))))
+BOOT_PYTHON := $(PYTHON)
 
 .PHONY: help venv book test test-unit test-notebooks test-site lab refresh report clean distclean
 
@@ -30,7 +34,8 @@ help:
 venv: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml
-	@if [ -z "$(BOOT_PYTHON)" ]; then echo "error: Python 3.11 is needed (python3.11, or python3 being 3.11)" >&2; exit 1; fi
+	@if [ -z "$(BOOT_PYTHON)" ]; then echo "error: Python $(SUPPORTED) is needed (python3.11 … python3.13 or python3; or make PYTHON=…)" >&2; exit 1; fi
+	@$(BOOT_PYTHON) -c 'import sys; v = "%d.%d" % sys.version_info[:2]; sys.exit(None if v in "$(SUPPORTED)".split() else f"error: $(BOOT_PYTHON) is Python {v}; the book is tested on $(SUPPORTED)")'
 	@if [ ! -x $(PY) ]; then echo "creating $(VENV) with $(BOOT_PYTHON)"; $(BOOT_PYTHON) -m venv $(VENV); fi
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
 	$(PY) -m pip install --disable-pip-version-check -q --no-deps -e .
@@ -62,12 +67,24 @@ test-unit: $(STAMP)
 # 35 s instead of 54 s per pass on 2 cores. NBVAL_XDIST= (empty) runs them one after the other.
 NBVAL_XDIST ?= -n 2 --dist loadscope
 
-# nbval in strict mode: every stored output must be what the current optlib computes.
-# One thread (OMP_NUM_THREADS=1), notebooks in order, then two threads in the reverse order.
+# nbval in strict mode: every stored output must be what the current optlib computes, on any machine.
+# One pass per numeric back-end of NBVAL_BACKENDS (tests/numerics.py: which OpenBLAS kernel and which numpy
+# SIMD loops; each pass prints what it really ran with). The passes also alternate the thread count
+# (OMP_NUM_THREADS = 1, 2) and the order of the notebooks (forward, reversed). `make test` runs the
+# machine's own numerics and an older laptop's (AVX kernel, no AVX2 loops); CI adds more
+# (.ci/run: NBVAL_BACKENDS="machine sandybridge nehalem skylakex").
+NBVAL_BACKENDS ?= machine sandybridge
 test-notebooks: $(STAMP)
 	@test -n "$(NOTEBOOKS)" || { echo "no notebooks in book/" >&2; exit 1; }
-	OMP_NUM_THREADS=1 $(PY) -m pytest -p no:cacheprovider $(NBVAL_XDIST) --nbval $(NOTEBOOKS) --nbval-sanitize-with $(SANITIZE) -q
-	OMP_NUM_THREADS=2 $(PY) -m pytest -p no:cacheprovider $(NBVAL_XDIST) --nbval $(shell printf '%s\n' $(NOTEBOOKS) | tac) --nbval-sanitize-with $(SANITIZE) -q
+	@status=0; k=0; \
+	for backend in $(NBVAL_BACKENDS); do \
+		k=$$((k + 1)); threads=$$(( (k - 1) % 2 + 1 )); \
+		if [ $$((k % 2)) -eq 1 ]; then order="$(NOTEBOOKS)"; else order="$$(printf '%s\n' $(NOTEBOOKS) | tac)"; fi; \
+		echo "nbval pass $$k: back-end $$backend, OMP_NUM_THREADS=$$threads, $$([ $$((k % 2)) -eq 1 ] && echo in order || echo reversed)"; \
+		OMP_NUM_THREADS=$$threads $(PY) tests/numerics.py run $$backend -- \
+			$(PY) -m pytest -p no:cacheprovider $(NBVAL_XDIST) --nbval $$order --nbval-sanitize-with $(SANITIZE) -q \
+			|| status=1; \
+	done; exit $$status
 
 # builds the site into a temporary folder, loads every page in headless Chromium with the network
 # cut off, saves screenshots to artifacts/screenshots/. With it, on the same build (tests/conftest.py,

@@ -8,6 +8,8 @@ environment that selects it, and says which kernel and loops were actually in us
     python tests/numerics.py env NAME        # the variables NAME sets here (or nothing)
     python tests/numerics.py describe        # the OpenBLAS kernel and numpy SIMD loops of this process
     python tests/numerics.py list            # the back-ends and whether this machine can run them
+    python tests/numerics.py distinct A B …  # those of A B … that differ here (a back-end this machine cannot
+                                             # run is the machine's own: one pass of it is enough)
 
 Back-ends (x86-64; OpenBLAS's OPENBLAS_CORETYPE picks a kernel, numpy's NPY_DISABLE_CPU_FEATURES turns off
 its dispatched AVX2/AVX-512 loops):
@@ -98,6 +100,15 @@ def main(argv: list[str]) -> int:
         return run(argv[1], argv[3:])
     if len(argv) >= 2 and argv[0] == "env":
         print(" ".join(f"{k}={v}" for k, v in env(argv[1]).items()))
+        return 0
+    if len(argv) >= 1 and argv[0] == "distinct":
+        seen, keep = [], []
+        for name in argv[1:]:
+            e = env(name)
+            if e not in seen:
+                seen.append(e)
+                keep.append(name)
+        print(" ".join(keep))
         return 0
     if argv == ["describe"]:
         print(describe())

@@ -26,11 +26,19 @@ class AdaGrad(Optimizer):
     .. math::
 
         G_t = G_{t-1} + g_t \odot g_t, \qquad
-        \theta_{t+1} = \theta_t - \frac{\alpha}{\sqrt{G_t} + \epsilon} \odot g_t, \qquad G_0 = 0
+        \theta_t = \theta_{t-1} - \frac{\alpha}{\sqrt{G_t} + \epsilon} \odot g_t
 
-    ``lr`` is α (α > 0) and ``eps`` is ε (ε ≥ 0, default 10⁻⁸), added outside the square root.
-    The effective rate α/(√G_t + ε) (:meth:`effective_lr`) can only fall: on dense features it
-    decays like 1/√t, the notes' "killing learning rate".
+    for t = 1, 2, …, with g_t = ∇J(θ_{t−1}) and G_0 = 0 (the notes number the start θ_1 and write the
+    same step as θ_{t+1} = θ_t − α/(√G_t + ε) ⊙ g_t). ``lr`` is α (α > 0) and ``eps`` is ε (ε ≥ 0,
+    default 10⁻⁸), added outside the square root: it keeps the step finite, 0 instead of 0/0, in a
+    coordinate whose gradients have all been zero so far (G_t = 0).
+
+    The effective rate α/(√G_t + ε) (:meth:`effective_lr`) can only fall; how fast depends on the
+    gradients. While their squares keep a constant average size g² (a constant gradient, or the noise of
+    mini-batch gradients near a minimum), G_t ≈ t g² and the rate falls like 1/√t: the notes' "killing
+    learning rate" on dense features. When the gradients shrink (full-batch gradients converging to a
+    minimum), G_t levels off and the rate stops falling; large early gradients (a start far away) stay
+    in G_t and make the rate smaller, and its fall over a later window slower than 1/√t.
 
     Reference: the notes, "Adaptive Gradient (AdaGrad)"; Duchi, Hazan & Singer (2011).
     ``torch.optim.Adagrad`` with ``initial_accumulator_value=0`` and ``lr_decay=0`` is the same.
@@ -55,13 +63,14 @@ class AdaGrad(Optimizer):
         return AdaGradState(G=np.zeros_like(theta))                        # G_0 = 0
 
     def step(self, grad: Grad, theta: np.ndarray, state: AdaGradState):
-        g = grad(theta)                                               # g_t = ∇J(θ_t)
-        G = state.G + g * g                                           # G_t = G_{t−1} + g_t ⊙ g_t
-        theta_next = theta - self.lr / (np.sqrt(G) + self.eps) * g    # θ_{t+1} = θ_t − α/(√G_t + ε) ⊙ g_t
+        g = grad(theta)                   # g_t = ∇J(θ_{t−1})
+        G = state.G + g * g               # G_t = G_{t−1} + g_t ⊙ g_t
+        # θ_t = θ_{t−1} − α/(√G_t + ε) ⊙ g_t
+        theta_next = theta - self.lr / (np.sqrt(G) + self.eps) * g
         return theta_next, AdaGradState(G=G)
 
     def effective_lr(self, state: AdaGradState) -> np.ndarray:
-        """α / (√G_t + ε), the learning rate each coordinate actually gets."""
+        """α/(√G_t + ε): the learning rate each coordinate gets at step t + 1."""
         return self.lr / (np.sqrt(state.G) + self.eps)
 
 
@@ -77,11 +86,14 @@ class RMSProp(Optimizer):
     .. math::
 
         G_t = \beta G_{t-1} + (1 - \beta)\, g_t^2, \qquad
-        \theta_{t+1} = \theta_t - \frac{\alpha}{\sqrt{G_t} + \epsilon} \odot g_t, \qquad G_0 = 0
+        \theta_t = \theta_{t-1} - \frac{\alpha}{\sqrt{G_t} + \epsilon} \odot g_t
 
-    ``lr`` is α (α > 0), ``beta`` is β, the decay (0 ≤ β < 1, default 0.9) and ``eps`` is ε (ε ≥ 0,
-    default 10⁻⁸), outside the square root. G_t weighs g_i² by (1 − β)β^{t−i}
-    (:func:`optlib.ewma_weights`), a window of about 1/(1 − β) steps.
+    for t = 1, 2, …, with g_t = ∇J(θ_{t−1}) and G_0 = 0 (the notes write the same step as
+    θ_{t+1} = θ_t − α/(√G_t + ε) ⊙ g_t, their start being θ_1). ``lr`` is α (α > 0), ``beta`` is β,
+    the decay (0 ≤ β < 1, default 0.9) and ``eps`` is ε (ε ≥ 0, default 10⁻⁸), outside the square
+    root. G_t weighs g_i² by (1 − β)β^{t−i} (:func:`optlib.ewma_weights`), a window of about
+    1/(1 − β) steps. Because those weights sum to 1 − β^t, the first steps are too large: on a constant
+    gradient the step is α/√(1 − β^t), from α/√(1 − β) at t = 1 down to α.
 
     Reference: the notes, "RMSProp"; Hinton, Neural Networks for Machine Learning, lecture 6e.
     ``torch.optim.RMSprop(alpha=β)`` is the same (PyTorch calls β ``alpha``).
@@ -107,11 +119,13 @@ class RMSProp(Optimizer):
         return RMSPropState(G=np.zeros_like(theta))                        # G_0 = 0
 
     def step(self, grad: Grad, theta: np.ndarray, state: RMSPropState):
-        g = grad(theta)                                               # g_t = ∇J(θ_t)
-        G = self.beta * state.G + (1 - self.beta) * g * g             # G_t = β G_{t−1} + (1 − β) g_t²
-        theta_next = theta - self.lr / (np.sqrt(G) + self.eps) * g    # θ_{t+1} = θ_t − α/(√G_t + ε) ⊙ g_t
+        g = grad(theta)                   # g_t = ∇J(θ_{t−1})
+        # G_t = β G_{t−1} + (1 − β) g_t²
+        G = self.beta * state.G + (1 - self.beta) * g * g
+        # θ_t = θ_{t−1} − α/(√G_t + ε) ⊙ g_t
+        theta_next = theta - self.lr / (np.sqrt(G) + self.eps) * g
         return theta_next, RMSPropState(G=G)
 
     def effective_lr(self, state: RMSPropState) -> np.ndarray:
-        """α / (√G_t + ε), the learning rate each coordinate actually gets."""
+        """α/(√G_t + ε): the learning rate each coordinate gets at step t + 1."""
         return self.lr / (np.sqrt(state.G) + self.eps)

@@ -70,7 +70,7 @@ class AdaGrad(Optimizer):
         return theta_next, AdaGradState(G=G)
 
     def effective_lr(self, state: AdaGradState) -> np.ndarray:
-        """α/(√G_t + ε): the learning rate each coordinate gets at step t + 1."""
+        """α/(√G_t + ε): the rate each coordinate gets at step t + 1."""
         return self.lr / (np.sqrt(state.G) + self.eps)
 
 
@@ -127,5 +127,5 @@ class RMSProp(Optimizer):
         return theta_next, RMSPropState(G=G)
 
     def effective_lr(self, state: RMSPropState) -> np.ndarray:
-        """α/(√G_t + ε): the learning rate each coordinate gets at step t + 1."""
+        """α/(√G_t + ε): the rate each coordinate gets at step t + 1."""
         return self.lr / (np.sqrt(state.G) + self.eps)

@@ -92,7 +92,7 @@ class CheckResult:
         The whole report as text: what differs first (case, step, quantity, expected against got), and
         the mistake recognised with its hint, if any.
     mistake : str or None
-        A short name of the recognised mistake (e.g. ``"eps inside sqrt"``), or None.
+        A short name of the recognised mistake (e.g. ``"ε inside the square root"``), or None.
     hint : str or None
         What to change, when the mistake was recognised or the kind of failure suggests it.
     step : int or None
@@ -109,8 +109,9 @@ class CheckResult:
     hint: Optional[str] = None
     step: Optional[int] = None
     quantity: Optional[str] = None
-    _headline: str = field(default="", repr=False, compare=False)
-    _details: tuple = field(default=(), repr=False, compare=False)
+    # the message in parts, for the HTML view (set by check, not arguments)
+    _headline: str = field(default="", init=False, repr=False, compare=False)
+    _details: tuple = field(default=(), init=False, repr=False, compare=False)
 
     def __bool__(self) -> bool:
         return self.passed
@@ -146,7 +147,10 @@ def _result(name, passed, headline, details=(), mistake=None, hint=None, step=No
         lines.append(f"Recognised mistake: {mistake}")
     if hint:
         lines.append(f"Hint: {hint}")
-    return CheckResult(name, passed, "\n".join(lines), mistake, hint, step, quantity, headline, tuple(details))
+    result = CheckResult(name, passed, "\n".join(lines), mistake, hint, step, quantity)
+    object.__setattr__(result, "_headline", headline)           # frozen: set once, here
+    object.__setattr__(result, "_details", tuple(details))
+    return result
 
 
 # --------------------------------------------------------------------------- the exercises
@@ -346,6 +350,20 @@ def _no_sqrt(G, eps):
     return G + eps                                                     # mistake: no square root
 
 
+def _old_G(ex, hyper, grad, theta, arrays, t):
+    """AdaGrad/RMSProp dividing by √G_{t−1} + ε: G updated after the step instead of before."""
+    g = np.asarray(grad(theta))
+    _, new = ex.reference(hyper, grad, theta, arrays, t)
+    return theta - hyper["lr"] / (np.sqrt(arrays["G"]) + hyper["eps"]) * g, new   # mistake: G_{t−1}
+
+
+def _adam_corrected_state(ex, hyper, grad, theta, arrays, t):
+    """Adam's θ_{t+1} right, but m̂_t and v̂_t returned as the state instead of m_t and v_t."""
+    theta_next, new = ex.reference(hyper, grad, theta, arrays, t)
+    m_hat, v_hat = Adam(**hyper).corrected(AdamState(t, new["m"], new["v"]))
+    return theta_next, {"m": m_hat, "v": v_hat}
+
+
 def _adam_t(shift):
     """Adam whose bias corrections use t + shift instead of t."""
     def step(ex, hyper, grad, theta, arrays, t):
@@ -387,6 +405,9 @@ _EPS = ("ε goes outside the square root, as in the notes: divide by √G_t + ε
         "differ most where G_t is small.")
 _SQUARE = ("G_t accumulates squared gradients, g_t ⊙ g_t (elementwise): without the square, G_t can be "
            "negative and √G_t is then not a number.")
+
+_OLD_G = ("Update G first, then divide: G_t already holds g_t², and θ_{t+1} = θ_t − α/(√G_t + ε) ⊙ g_t "
+          "uses G_t, not G_{t−1}.")
 
 _MISTAKES = {
     "gd": (
@@ -448,6 +469,7 @@ _MISTAKES = {
         _Mistake("G_t does not accumulate (G_t = g_t ⊙ g_t)",
                  "AdaGrad sums all past squared gradients: G_t = G_{t−1} + g_t ⊙ g_t.",
                  _adaptive(lambda h, G, g: g * g, _eps_outside)),             # mistake: G_{t−1} dropped
+        _Mistake("G_{t−1} in the denominator (G updated after the step)", _OLD_G, _old_G),
         _Mistake("ε fixed at 1e-8 instead of the argument eps",
                  "Use the argument eps (ε): the check also tries other values of ε.",
                  _defaults(AdaGrad, "eps")),
@@ -466,6 +488,7 @@ _MISTAKES = {
                  _adaptive(_rmsprop_G, _no_sqrt)),
         _Mistake("AdaGrad's sum in place of the average (G_t = G_{t−1} + g_t²)",
                  "RMSProp averages: G_t = βG_{t−1} + (1 − β)g_t².", _adaptive(_adagrad_G, _eps_outside)),
+        _Mistake("G_{t−1} in the denominator (G updated after the step)", _OLD_G, _old_G),
         _Mistake("β or ε fixed at a default instead of the arguments",
                  "Use the arguments beta (β) and eps (ε): the check also tries other values.",
                  _defaults(RMSProp, "beta", "eps")),
@@ -501,6 +524,10 @@ _MISTAKES = {
         _Mistake("β1, β2 on the wrong terms",
                  "β weighs the history: m_t = β1 m_{t−1} + (1 − β1)g_t and "
                  "v_t = β2 v_{t−1} + (1 − β2)g_t².", _adam_written_out(swap_betas=True)),
+        _Mistake("m̂_t and v̂_t returned as the state",
+                 "The state is the uncorrected moments: return m_t and v_t as m_next, v_next. The "
+                 "corrections m̂_t, v̂_t are made afresh at every step, from m_t, v_t and t.",
+                 _adam_corrected_state),
         _Mistake("β1, β2 or ε fixed at a default instead of the arguments",
                  "Use the arguments beta1 (β1), beta2 (β2) and eps (ε): the check also tries other values.",
                  _defaults(Adam, "beta1", "beta2", "eps")),
@@ -530,7 +557,8 @@ _EX = {
         (_F, dict(lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8))), _MISTAKES["adam"]),
 }
 
-#: the mistakes each exercise recognises, by name: ``MISTAKES["adam"]`` lists Adam's, in the order tried
+#: The titles of the mistakes each exercise recognises, in the order they are tried
+#: (``MISTAKES["adam"]`` lists Adam's).
 MISTAKES = {name: tuple(m.title for m in ex.mistakes) for name, ex in _EX.items()}
 
 

@@ -212,6 +212,12 @@ def adagrad_no_sum(theta, G, grad, lr, eps):
     return theta - lr / (np.sqrt(G) + eps) * g, G
 
 
+def adagrad_old_G(theta, G, grad, lr, eps):
+    g = grad(theta)
+    theta_next = theta - lr / (np.sqrt(G) + eps) * g
+    return theta_next, G + g * g
+
+
 def adagrad_eps_fixed(theta, G, grad, lr, eps):
     g = grad(theta)
     G = G + g * g
@@ -254,6 +260,12 @@ def rmsprop_adagrad_sum(theta, G, grad, lr, beta, eps):
     return theta - lr * g / (np.sqrt(G) + eps), G
 
 
+def rmsprop_old_G(theta, G, grad, lr, beta, eps):
+    g = grad(theta)
+    theta_next = theta - lr * g / (np.sqrt(G) + eps)
+    return theta_next, beta * G + (1 - beta) * g ** 2
+
+
 def rmsprop_defaults(theta, G, grad, lr, beta, eps):
     g = grad(theta)
     G = 0.9 * G + 0.1 * g ** 2
@@ -289,6 +301,15 @@ def adam_m_sign(theta, m, v, t, grad, lr, beta1, beta2, eps):
     return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
 
 
+def adam_returns_corrected(theta, m, v, t, grad, lr, beta1, beta2, eps):
+    g = grad(theta)
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g ** 2
+    m = m / (1 - beta1 ** t)
+    v = v / (1 - beta2 ** t)
+    return theta - lr * m / (np.sqrt(v) + eps), m, v
+
+
 def adam_loop_from_zero(theta, m, v, t, grad, lr, beta1, beta2, eps):
     t = t - 1                                     # "t starts at 0", as in a loop over range(steps)
     g = grad(theta)
@@ -322,14 +343,16 @@ MISTAKES = [
     ("adagrad", adagrad_no_square, 2, "squared gradients"),
     ("adagrad", adagrad_no_sqrt, 3, "root"),
     ("adagrad", adagrad_no_sum, 4, "sums"),
-    ("adagrad", adagrad_eps_fixed, 5, "eps"),
+    ("adagrad", adagrad_old_G, 5, "Update G first"),
+    ("adagrad", adagrad_eps_fixed, 6, "eps"),
     ("rmsprop", rmsprop_sign, 0, "against the gradient"),
     ("rmsprop", rmsprop_eps_inside, 1, "outside the square root"),
     ("rmsprop", rmsprop_no_square, 2, "squared gradients"),
     ("rmsprop", rmsprop_beta_swapped, 3, "β weighs the history"),
     ("rmsprop", rmsprop_no_sqrt, 4, "root"),
     ("rmsprop", rmsprop_adagrad_sum, 5, "averages"),
-    ("rmsprop", rmsprop_defaults, 6, "beta"),
+    ("rmsprop", rmsprop_old_G, 6, "Update G first"),
+    ("rmsprop", rmsprop_defaults, 7, "beta"),
     ("adam", _adam(sign=-1.0), 0, "against m̂ₜ"),
     ("adam", adam_m_sign, 1, "averages the gradients"),
     ("adam", _adam(correct_m=False, correct_v=False), 2, "1 − β^t"),
@@ -341,7 +364,8 @@ MISTAKES = [
     ("adam", _adam(inside=True), 7, "outside the square root"),
     ("adam", _adam(square=False), 8, "squared gradients"),
     ("adam", _adam(swap=True), 9, "β weighs the history"),
-    ("adam", _adam(defaults=True), 10, "beta1"),
+    ("adam", adam_returns_corrected, 10, "uncorrected moments"),
+    ("adam", _adam(defaults=True), 11, "beta1"),
 ]
 
 

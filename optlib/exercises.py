@@ -100,6 +100,8 @@ class CheckResult:
     quantity : str or None
         The output that differed first: ``"theta_next"`` or a state (``"V_next"``, ``"G_next"``,
         ``"m_next"``, ``"v_next"``), or None when the function failed before any comparison.
+    expected, got : ndarray or None
+        That quantity at that step: optlib's value and yours (None when nothing was compared).
     """
 
     name: str
@@ -109,6 +111,8 @@ class CheckResult:
     hint: Optional[str] = None
     step: Optional[int] = None
     quantity: Optional[str] = None
+    expected: Optional[np.ndarray] = field(default=None, compare=False)
+    got: Optional[np.ndarray] = field(default=None, compare=False)
     # the message in parts, for the HTML view (set by check, not arguments)
     _headline: str = field(default="", init=False, repr=False, compare=False)
     _details: tuple = field(default=(), init=False, repr=False, compare=False)
@@ -141,13 +145,15 @@ class CheckResult:
         return "\n".join(parts)
 
 
-def _result(name, passed, headline, details=(), mistake=None, hint=None, step=None, quantity=None):
+def _result(name, passed, headline, details=(), mistake=None, hint=None, step=None, quantity=None,
+            first=None):
     lines = [headline, *details]
     if mistake:
         lines.append(f"Recognised mistake: {mistake}")
     if hint:
         lines.append(f"Hint: {hint}")
-    result = CheckResult(name, passed, "\n".join(lines), mistake, hint, step, quantity)
+    expected, got = (first[3], first[4]) if first is not None else (None, None)
+    result = CheckResult(name, passed, "\n".join(lines), mistake, hint, step, quantity, expected, got)
     object.__setattr__(result, "_headline", headline)           # frozen: set once, here
     object.__setattr__(result, "_details", tuple(details))
     return result
@@ -572,7 +578,13 @@ def _fmt_number(x: float, digits: int) -> str:
         return "inf" if x > 0 else "-inf"
     if x == 0:
         return "0"
-    return f"{x:.{digits}g}"
+    # At least ``digits`` significant digits, and one more while x sits near a rounding tie (0.85975 at 4
+    # digits): moving x by 1e-11 (relative), far more than any machine's round-off, must not change a digit.
+    for d in range(digits, 17):
+        low, high = f"{x * (1 - 1e-11):.{d}g}", f"{x * (1 + 1e-11):.{d}g}"
+        if low == high:
+            return low
+    return f"{x:.17g}"
 
 
 def _fmt_array(a: np.ndarray, digits: int = 4) -> str:
@@ -817,7 +829,7 @@ def check(name: str, fn: Callable) -> CheckResult:
         title = None
         hint = _generic_hint(ex, outputs, first)
     return _result(name, False, f"✗ {ex.function} does not match optlib.{ex.optimizer.__name__} yet.",
-                   details, title, hint, t, _label(field_name))
+                   details, title, hint, t, _label(field_name), first)
 
 
 def _label(field_name: str) -> str:
@@ -843,7 +855,7 @@ def _failed_call(ex, ci, case, t, failure: _Failure, first) -> CheckResult:
         details = [*_difference_lines(ex, first), f"Then, on case {ci + 1}, step t = {t}: {failure.detail}"]
         step, quantity = first[1], _label(first[2])
     return _result(ex.name, False, f"✗ {ex.function} does not match optlib.{ex.optimizer.__name__} yet.",
-                   details, None, failure.hint, step, quantity)
+                   details, None, failure.hint, step, quantity, first)
 
 
 def _recognise(ex: _Exercise, outputs) -> Optional[_Mistake]:

@@ -668,6 +668,20 @@ def test_mistakes_are_told_apart(name):
             assert not same, (name, ex.mistakes[i].title, ex.mistakes[j].title)
 
 
+@pytest.mark.parametrize("name, fn, index, word", MISTAKES, ids=[_id(c) for c in MISTAKES])
+def test_printed_values_do_not_depend_on_the_last_bits(name, fn, index, word):
+    # The expected/got values a message prints read the same when both are moved by 1e-12 (relative),
+    # a thousand times the round-off another machine's kernels could add: the stored messages are portable.
+    result = check(name, fn)
+    e, g = result.expected, result.got
+    assert e is not None and g is not None
+    printed = exercises._fmt_pair(e, g)
+    for factor in (1 - 1e-12, 1 + 1e-12):
+        with np.errstate(invalid="ignore"):
+            assert exercises._fmt_pair(e * factor, g * factor) == printed, (printed, factor)
+    assert printed[0] in result.message and printed[1] in result.message
+
+
 def test_messages_are_deterministic_and_free_of_addresses():
     for name, fn, _, _ in MISTAKES[:8]:
         first, second = check(name, fn), check(name, fn)

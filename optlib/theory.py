@@ -116,3 +116,81 @@ def steps_until(beta: float, remaining: float) -> int:
         return 1
     t = math.ceil(math.log(remaining) / math.log(beta) - 1e-12)
     return max(t, 1)
+
+
+def _largest_root(b, c):
+    """max |r| over the roots of r² − b r + c = 0 (elementwise)."""
+    b, c = np.broadcast_arrays(np.asarray(b, dtype=np.float64), np.asarray(c, dtype=np.float64))
+    disc = b * b - 4.0 * c
+    real = np.sqrt(np.abs(disc))
+    # real roots (b ± √disc)/2 when disc ≥ 0; a complex pair of modulus √c otherwise
+    return np.where(disc >= 0, (np.abs(b) + real) / 2.0, np.sqrt(np.abs(c)))
+
+
+def heavy_ball_rate(lr, gamma, eigenvalues):
+    """The rate at which momentum's error shrinks per step on a quadratic, predicted by its eigenvalues.
+
+    On J = ½ θᵀAθ, along an eigenvector of A with eigenvalue λ, momentum is the linear recursion
+    θ_t = (1 + γ − αλ) θ_{t−1} − γ θ_{t−2}: its iteration matrix [[1 + γ − αλ, −γ], [1, 0]] has the
+    roots of r² − (1 + γ − αλ) r + γ as eigenvalues. The error shrinks like ρ^t, ρ the largest |r| over
+    all λ (the spectral radius); ρ ≥ 1 means the run does not converge. ``lr`` (α) and ``gamma`` (γ) may
+    be arrays (they broadcast), for a map of ρ over (α, γ).
+
+    γ = 0 is gradient descent, ρ = max |1 − αλ|; complex roots have |r| = √γ:
+
+    >>> float(heavy_ball_rate(0.5, 0.0, [1.0, 1.5]))
+    0.5
+    >>> round(float(heavy_ball_rate(0.1, 0.9, [1.0])), 4)
+    0.9487
+    >>> heavy_ball_rate([0.01, 0.04], 0.9, [1.0, 100.0]).round(4).tolist()
+    [0.9487, 1.5]
+    """
+    lr = np.asarray(lr, dtype=np.float64)
+    gamma = np.asarray(gamma, dtype=np.float64)
+    if np.any(~(lr > 0)) or np.any(~np.isfinite(lr)):
+        raise ValueError("lr (α) must be positive and finite")
+    if np.any(~((gamma >= 0) & (gamma < 1))):
+        raise ValueError("gamma (γ) must satisfy 0 ≤ γ < 1")
+    lams = np.asarray(eigenvalues, dtype=np.float64).ravel()
+    if lams.size == 0 or np.any(~(lams > 0)):
+        raise ValueError("eigenvalues (λ) must be positive")
+    rho = [_largest_root(1.0 + gamma - lr * lam, gamma) for lam in lams]
+    return np.max(rho, axis=0)
+
+
+def heavy_ball_optimum(lambda_min: float, lambda_max: float):
+    """(α*, γ*, ρ*): the α and γ that make momentum fastest on a quadratic, and its rate there.
+
+    α* = (2 / (√λ_max + √λ_min))², γ* = ((√κ − 1)/(√κ + 1))² and ρ* = (√κ − 1)/(√κ + 1), κ = λ_max/λ_min
+    (Polyak's heavy ball; Goh, "Why Momentum Really Works").
+
+    >>> a, g, r = heavy_ball_optimum(1.0, 100.0)
+    >>> round(a, 4), round(g, 4), round(r, 4)
+    (0.0331, 0.6694, 0.8182)
+    >>> round(float(heavy_ball_rate(a, g, [1.0, 100.0])), 4)
+    0.8182
+    """
+    if not 0 < lambda_min <= lambda_max or not math.isfinite(lambda_max):
+        raise ValueError(f"need 0 < lambda_min (λ_min) ≤ lambda_max (λ_max) < ∞, got {lambda_min}, {lambda_max}")
+    s_min, s_max = math.sqrt(lambda_min), math.sqrt(lambda_max)
+    rate = (s_max - s_min) / (s_max + s_min)
+    return (2.0 / (s_max + s_min)) ** 2, rate ** 2, rate
+
+
+def tolerance_margin(errors, tol: float, iterations) -> float:
+    """How far from ``tol`` the errors that decide an iteration count lie, relative to ``tol``.
+
+    A count "iterations until the error stays ≤ tol" is decided by the last error above ``tol`` and
+    every error after it (``errors[iterations − 1:]``; for a run that never got there, ``iterations``
+    is None and its final error decides). The margin is min |e/tol − 1| over them: a count whose margin
+    is far above round-off (≈ 1e-12 relative) is the same on every machine; a tiny margin means the
+    count sits on a knife edge.
+
+    >>> round(tolerance_margin([1.0, 0.1, 0.02, 0.005], 0.01, 3), 6)
+    0.5
+    >>> round(tolerance_margin([1.0, 0.1, 0.011], 0.01, None), 6)
+    0.1
+    """
+    e = np.asarray(errors, dtype=np.float64)
+    last = len(e) - 1 if iterations is None else int(iterations) - 1
+    return float(np.min(np.abs(e[max(last, 0):] / tol - 1.0)))

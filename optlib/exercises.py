@@ -690,6 +690,9 @@ def _call_student(ex: _Exercise, fn, case: _Case, theta, arrays, t):
     names = ("theta", *ex.fields)
     if ex.name == "gd":
         outputs = (out,)
+        if out is None:
+            raise _Failure(f"{ex.function} returned None; it should return theta_next.",
+                           "End with: return theta_next")
         if isinstance(out, tuple):
             raise _Failure(f"{ex.function} returned a {type(out).__name__} of {len(out)}; it should return "
                            "theta_next alone (gradient descent keeps no state).")

@@ -585,6 +585,9 @@ def test_a_function_that_fails_later_reports_its_earlier_difference_first():
 def test_the_hint_for_returning_none():
     result = check("adam", lambda theta, m, v, t, grad, lr, beta1, beta2, eps: None)
     assert result.hint == "End with: return theta_next, m_next, v_next"
+    result = check("gd", lambda theta, grad, lr: None)
+    assert "gd_step returned None; it should return theta_next." in result.message
+    assert result.hint == "End with: return theta_next"
 
 
 def test_inputs_are_passed_as_copies():
@@ -721,3 +724,20 @@ def test_fn_must_be_callable():
 
 def test_importable_from_optlib():
     assert optlib.exercises.check is check
+
+
+def test_the_contributing_example_behaves_as_it_says():
+    # CONTRIBUTING's momentum example, which the chapters copy: the attempt is diagnosed, the solution passes
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    section = text[text.index("## Write-it-yourself exercises"):]
+    blocks = re.findall(r"^```python\n(.*?)^```$", section, re.S | re.M)
+    attempt, check_cell, solution = blocks[0], blocks[1], blocks[2]
+    namespace = {"optlib": optlib}
+    exec(attempt, namespace)
+    result = eval(check_cell, namespace)
+    assert not result.passed and result.mistake == exercises.MISTAKES["momentum"][3]
+    exec(solution.rsplit("\n\n", 1)[0], namespace)
+    assert eval(solution.rsplit("\n\n", 1)[1], namespace).passed

@@ -24,7 +24,7 @@ BOOT_PYTHON := $(PYTHON)
 help:
 	@echo "make book      build the website (warnings are errors) and print the path of index.html"
 	@echo "make test      unit tests, nbval (strict) over every notebook, and the site tests in a browser"
-	@echo "make lab       JupyterLab with optlib importable and the sliders working"
+	@echo "make lab       JupyterLab on a working copy of the book (_build/lab; make lab-reset re-copies it)"
 	@echo "make refresh   re-execute every notebook in place (after changing optlib or a notebook)"
 	@echo "make report    count the notebook outputs nbval compares and ignores"
 	@echo "make pdf       one PDF of the whole book (_build/html/optimizers-book.pdf; make book does it too)"
@@ -90,7 +90,7 @@ test-notebooks: $(STAMP)
 # cut off, saves screenshots to artifacts/screenshots/. With it, on the same build (tests/conftest.py,
 # which also makes the PDF first): accessibility with axe-core (test_a11y.py, counts in artifacts/axe.txt),
 # phones at 390 px (test_phone.py, screenshots in artifacts/phone/), the PDF and its links (test_pdf.py).
-SITE_TESTS := tests/test_site.py tests/test_a11y.py tests/test_phone.py tests/test_pdf.py
+SITE_TESTS := tests/test_site.py tests/test_a11y.py tests/test_phone.py tests/test_pdf.py tests/test_reader_view.py
 test-site: $(STAMP) axe
 	$(PY) -m pytest -p no:cacheprovider $(SITE_TESTS) -q
 
@@ -98,20 +98,39 @@ report: $(STAMP)
 	$(PY) tests/test_notebooks.py
 
 # ---------------------------------------------------------------------------- running live
+# `make lab` never opens the stored book: it serves a working copy, $(LAB_DIR) (git ignores _build/),
+# made from book/ the first time; a file already in the copy is kept, so a student's runs and edits
+# stay there and book/ and `git status` stay clean. `make lab-reset` replaces the copy by a fresh one.
 # (--allow-root only when run as root, as in containers: Jupyter refuses root otherwise)
-lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root) \
-		book/01-gradient-descent.ipynb
+LAB_DIR := _build/lab
+.PHONY: lab-copy lab-reset
+lab: $(STAMP) lab-copy
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR)/$(LAB_DIR) $(if $(filter 0,$(shell id -u)),--allow-root) \
+		01-gradient-descent.ipynb
+
+# copies every file of book/ that $(LAB_DIR) does not have yet (never overwrites)
+lab-copy: $(STAMP)
+	@$(PY) -c "import sys; sys.path.insert(0, '.'); from benchmarks.lab import working_copy; \
+	print('make lab: working copy in', working_copy().relative_to(__import__('os').getcwd()))"
+
+lab-reset: $(STAMP)
+	rm -rf $(LAB_DIR)
+	@$(MAKE) --no-print-directory lab-copy
 
 # Re-execute every notebook in place, then strip the widget state (myst-nb would load a widget
-# manager from a CDN for it). Run it after changing optlib or a notebook, then `make test`.
+# manager from a CDN for it) and write the kernelspec as Jupyter writes it (name python3, the display
+# name of the installed kernel, "Python 3 (ipykernel)"), so that opening a notebook does not mark it
+# changed. Run it after changing optlib or a notebook, then `make test`.
 refresh: $(STAMP)
 	@for nb in $(NOTEBOOKS); do \
 		echo "executing $$nb"; \
 		OMP_NUM_THREADS=1 $(VENV)/bin/jupyter execute --inplace --timeout=600 "$$nb" || exit 1; \
 	done
-	$(PY) -c "import nbformat, sys; nbs = [(p, nbformat.read(p, 4)) for p in sys.argv[1:]]; \
-	[(nb.metadata.pop('widgets', None), nbformat.write(nb, p)) for p, nb in nbs]" $(NOTEBOOKS)
+	$(PY) -c "import nbformat, sys; from jupyter_client.kernelspec import get_kernel_spec; \
+	spec = dict(name='python3', display_name=get_kernel_spec('python3').display_name, language='python'); \
+	nbs = [(p, nbformat.read(p, 4)) for p in sys.argv[1:]]; \
+	[(nb.metadata.pop('widgets', None), nb.metadata.__setitem__('kernelspec', spec), nbformat.write(nb, p)) \
+	 for p, nb in nbs]" $(NOTEBOOKS)
 
 # ---------------------------------------------------------------------------- other targets
 # (make bench and make pdf are added below by their authors)

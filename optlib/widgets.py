@@ -11,6 +11,8 @@ or small multiples in the same place instead.
 
 from __future__ import annotations
 
+import collections
+import time
 from typing import Callable, Dict, NamedTuple, Optional
 
 import numpy as np
@@ -28,6 +30,19 @@ class Param(NamedTuple):
     value: float
     label: str
     log: bool = False  # for a log slider, min and max are exponents of 10
+    readout_format: str = ".3g"
+
+
+#: a slider's label is shown whole ("α Momentum", not "α Moment…"): its width follows its text
+LABEL_STYLE = {"description_width": "initial"}
+
+#: the visually hidden style of the line that speaks the sliders' values (seen by screen readers only)
+_SR_ONLY = ("position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;"
+            "clip:rect(0,0,0,0);white-space:nowrap;border:0")
+
+
+def _format(value: float, fmt: str = ".3g") -> str:
+    return format(value, fmt)
 
 
 class Explorer:
@@ -60,14 +75,25 @@ class Explorer:
 
         self.problem, self.make, self.steps = problem, make, steps
         self.grad = problem.grad if grad is None else grad
+        self.params = dict(params)
         self.sliders = {}
         for name, p in params.items():
             cls = widgets.FloatLogSlider if p.log else widgets.FloatSlider
             kw = dict(min=p.min, max=p.max, step=p.step, value=p.value, description=p.label,
-                      continuous_update=False, readout_format=".3g")
+                      continuous_update=False, readout_format=p.readout_format, style=LABEL_STYLE)
             if p.log:
-                kw["base"] = 10
+                # the handle of a log slider reports its exponent (−0.75) to screen readers; the
+                # tooltip and the spoken line below (self.spoken) give the value itself
+                kw.update(base=10, tooltip=f"{p.label}, on a log scale: the number shown is the value")
             self.sliders[name] = cls(**kw)
+        # runs already made, by optimizer (its hyperparameters): moving one slider re-runs only the
+        # optimizers that slider changes, and going back to a value shown before re-runs nothing
+        self._runs: Dict[object, object] = {}
+        #: (seconds for the whole update, of which the PNG render) of the latest updates, for `make bench`
+        self.timings = collections.deque(maxlen=1000)
+        self._legend, self._legend_names = None, ()
+        self._backgrounds: Dict[tuple, object] = {}    # the figure without its lines, by loss-axis limits
+        self._frozen = False
         # A Figure not registered with pyplot: the inline backend does not show it by itself.
         self.fig = Figure(figsize=figsize, dpi=self.DPI, layout="constrained")
         self.canvas = FigureCanvasAgg(self.fig)    # drawn by render_png, attached once
@@ -86,9 +112,12 @@ class Explorer:
         self.trajectories: Dict[str, object] = {}
         self.output = widgets.Output()
         self.status = widgets.HTML()
+        #: what a screen reader announces after a move: every slider's value, in words it can read
+        self.spoken = widgets.HTML()
         for s in self.sliders.values():
             s.observe(self._on_change, names="value")
-        self.widget = widgets.VBox([widgets.HBox(list(self.sliders.values())), self.status, self.output])
+        self.widget = widgets.VBox([widgets.HBox(list(self.sliders.values())), self.status, self.spoken,
+                                    self.output])
         self.update()
 
     def values(self) -> dict:
@@ -98,12 +127,31 @@ class Explorer:
     def _on_change(self, change) -> None:
         self.update()
 
-    def update(self) -> None:
-        """Re-run every optimizer with the sliders' values and redraw."""
-        notes, lows, highs, starts = [], [], [], []
-        for opt in self.make(**self.values()):
+    def spoken_values(self) -> str:
+        """The sliders' values as a sentence ("α = 0.178, γ = 0.9"): the values, never a log slider's exponent."""
+        return ", ".join(f"{self.params[k].label} = {_format(s.value, self.params[k].readout_format)}"
+                         for k, s in self.sliders.items())
+
+    #: how many runs an explorer keeps (least recently used first out)
+    CACHE_SIZE = 256
+
+    def _run(self, opt):
+        """The run of ``opt`` (an optimizer with its hyperparameters), made once and then reused."""
+        traj = self._runs.pop(opt, None)
+        if traj is None:
             traj = run(opt, self.grad, self.problem.theta0, self.steps, loss=self.problem.loss,
                        on_divergence="stop", keep_states=False)
+            if len(self._runs) >= self.CACHE_SIZE:
+                self._runs.pop(next(iter(self._runs)))
+        self._runs[opt] = traj           # most recently used last
+        return traj
+
+    def update(self) -> None:
+        """Re-run every optimizer with the sliders' values (runs already made are reused) and redraw."""
+        start = time.perf_counter()
+        notes, lows, highs, starts = [], [], [], []
+        for opt in self.make(**self.values()):
+            traj = self._run(opt)
             self.trajectories[opt.name] = traj
             if traj.diverged:
                 notes.append(f"{opt.name} diverged at step {traj.diverged_at}")
@@ -124,9 +172,13 @@ class Explorer:
                 highs.append(shown.max())
                 starts.append(shown[0])
         self._set_loss_limits(lows, highs, starts)
-        self.ax_loss.legend(loc="upper right", fontsize="small")
+        if self._legend_names != tuple(self.lines):      # the legend changes only with the set of lines
+            self._legend = self.ax_loss.legend(loc="upper right", fontsize="small")
+            self._legend_names = tuple(self.lines)
         self.status.value = "; ".join(notes)
-        self._redraw()
+        self.spoken.value = f'<div role="status" aria-live="polite" style="{_SR_ONLY}">{self.spoken_values()}</div>'
+        png = self._redraw()
+        self.timings.append((time.perf_counter() - start, png))
 
     #: The loss axis shows at most this many times the largest starting loss. A diverging run leaves the
     #: chart at the top (its status line says so) instead of stretching the axis to 1e300, where
@@ -137,39 +189,91 @@ class Explorer:
     DPI = 80
 
     def _set_loss_limits(self, lows: list, highs: list, starts: list) -> None:
+        """The loss axis spans whole decades around the curves: it changes only when a curve leaves them,
+        so most moves redraw the lines over a background already drawn (see :meth:`render_png`)."""
         self.ax_loss.set_xlim(0, self.steps)
         if not lows:
             return
         top = min(max(highs), self.CEILING * max(starts))
         bottom = max(min(lows), top * 1e-18, 1e-300)
-        self.ax_loss.set_ylim(bottom / 2, top * 2)
+        self.ax_loss.set_ylim(10.0 ** np.floor(np.log10(bottom / 2)), 10.0 ** np.ceil(np.log10(top * 2)))
+
+    #: backgrounds kept (one per span of the loss axis; 0.9 MB each)
+    BACKGROUNDS = 12
+
+    def _moving(self) -> list:
+        """The artists a move changes: paths, loss curves, and the legend drawn over them."""
+        artists = [a for pair in self.lines.values() for a in pair if a is not None]
+        return artists + ([self._legend] if self._legend is not None else [])
+
+    def _over_lines(self) -> list:
+        """What a full draw puts over the lines (a higher zorder: frames, marks, the legend), in its order.
+
+        The axes' tick marks and labels stay in the background: they lie outside the frame, where no
+        line is drawn."""
+        from matplotlib.axis import Axis
+
+        moving = set(self._moving()) - {self._legend}
+        low = min((a.get_zorder() for a in moving), default=2)
+        over = []
+        for ax in self.fig.axes:
+            kids = [c for c in ax.get_children() if c.get_zorder() > low and c not in moving
+                    and not isinstance(c, Axis) and c is not ax.patch]
+            over += sorted(kids, key=lambda c: c.get_zorder())        # stable: ties keep their order
+        return over
 
     def render_png(self) -> bytes:
         """The figure as PNG bytes, as the live notebook shows it.
 
-        The layout is solved at the first render, then frozen; the canvas is drawn once and its pixels
-        encoded directly. ``display(fig)`` instead re-solves the constrained layout, draws twice (once to
-        find a tight bounding box) and compresses hard: three times the cost of a redraw.
+        The layout is solved at the first render, then frozen. The figure without its lines (contours,
+        axes, ticks, labels: most of the drawing time) is drawn once per span of the loss axis and kept;
+        a move restores it and draws only the lines and the legend over it, then encodes the pixels
+        directly. The pixels are those of a full draw: same artists, same order.
         """
         import io
 
-        from matplotlib.layout_engine import ConstrainedLayoutEngine
         from PIL import Image
 
-        self.canvas.draw()
-        if isinstance(self.fig.get_layout_engine(), ConstrainedLayoutEngine):
-            self.fig.set_layout_engine("none")     # first render: keep the positions just computed
+        moving = self._moving()
+        if not self._frozen:
+            self.canvas.draw()                      # first render: solve the layout, then keep it
+            self.fig.set_layout_engine("none")
+            self._frozen = True
+        over = self._over_lines()
+        for a in moving + over:
+            a.set_animated(True)                    # left out of canvas.draw(): drawn one by one below
+        key = (self.ax_loss.get_ylim(), self.ax_loss.get_xlim())
+        background = self._backgrounds.pop(key, None)
+        if background is None:
+            self.canvas.draw()
+            background = self.canvas.copy_from_bbox(self.fig.bbox)
+            if len(self._backgrounds) >= self.BACKGROUNDS:
+                self._backgrounds.pop(next(iter(self._backgrounds)))
+        else:
+            self.canvas.restore_region(background)
+        self._backgrounds[key] = background
+        for a in moving:
+            if a is not self._legend:
+                a.axes.draw_artist(a)
+        for a in over:
+            a.axes.draw_artist(a)
+        for a in moving + over:
+            a.set_animated(False)                   # the figure stays whole for anyone else who draws it
         buf = io.BytesIO()
         Image.fromarray(np.asarray(self.canvas.buffer_rgba())).save(buf, format="png", compress_level=1)
         return buf.getvalue()
 
-    def _redraw(self) -> None:
+    def _redraw(self) -> float:
+        """Render the figure and show it in the output area; returns the seconds the PNG render took."""
         from IPython.display import Image, clear_output, display
 
+        start = time.perf_counter()
         png = self.render_png()
+        seconds = time.perf_counter() - start
         with self.output:
             clear_output(wait=True)
             display(Image(png))
+        return seconds
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -243,9 +347,12 @@ def adam_explorer(steps: int = 300) -> Explorer:
                     lambda lr, beta1, beta2: [RMSProp(lr, beta=0.9), Adam(lr, beta1=beta1, beta2=beta2)],
                     {"lr": Param(-3.0, 0.0, 0.05, 0.1, "η", log=True),
                      "beta1": Param(0.0, 0.99, 0.01, 0.9, "β1"),
-                     "beta2": Param(0.0, 0.999, 0.001, 0.999, "β2")},
+                     "beta2": Param(0.0, BETA2_MAX, 0.0001, 0.999, "β2", readout_format=".4g")},
                     steps=steps)
 
+
+#: β2's slider goes up to 0.9999 (a value often tried beside the notes' 0.999), in steps of 0.0001
+BETA2_MAX = 0.9999
 
 # --------------------------------------------------------------------------- chapter 8: the playground
 
@@ -309,8 +416,12 @@ class Playground:
         if unknown:
             raise ValueError(f"unknown optimizer(s) {unknown}; choose from {list(self.classes)}")
         self._instances: dict = {}
+        #: seconds each rebuild took (a new problem or set of optimizers), for `make bench`
+        self.timings = collections.deque(maxlen=1000)
+        # the menu as wide as its longest name ("two-layer network (two moons)" is not cut)
         self.problem_menu = widgets.Dropdown(options=list(self.problems), description="problem",
-                                             value=problem if problem is not None else next(iter(self.problems)))
+                                             value=problem if problem is not None else next(iter(self.problems)),
+                                             style=LABEL_STYLE, layout=widgets.Layout(width="max-content"))
         self.checkboxes = {name: widgets.Checkbox(value=name in selected, description=name, indent=False)
                            for name in self.classes}
         self.explorer: Optional[Explorer] = None
@@ -346,9 +457,9 @@ class Playground:
         for n in self.classes:
             value = lrs[n] if reset_lrs or f"lr_{n}" not in old else old[f"lr_{n}"]
             params[f"lr_{n}"] = Param(-5.0, 1.0, 0.1, value, "α " + n if n != "Adam" else "η Adam", log=True)
-        for key, label, value in (("gamma", "γ", 0.9), ("beta", "β", 0.9), ("beta1", "β1", 0.9),
-                                  ("beta2", "β2", 0.999)):
+        for key, label, value in (("gamma", "γ", 0.9), ("beta", "β", 0.9), ("beta1", "β1", 0.9)):
             params[key] = Param(0.0, 0.999, 0.001, old.get(key, value), label)
+        params["beta2"] = Param(0.0, BETA2_MAX, 0.0001, old.get("beta2", 0.999), "β2", readout_format=".4g")
         return params
 
     def _on_problem(self, change) -> None:
@@ -360,6 +471,7 @@ class Playground:
     def _rebuild(self, reset_lrs: bool) -> None:
         import ipywidgets as widgets
 
+        start = time.perf_counter()
         name = self.problem_menu.value
         self.explorer = Explorer(self.problem, self.make, self._params(reset_lrs), steps=self.steps[name],
                                  title=f"{name}: {self.steps[name]} steps")
@@ -369,7 +481,8 @@ class Playground:
         self.widget.children = [
             widgets.HBox([self.problem_menu, *self.checkboxes.values()]),
             widgets.GridBox(lr_row, layout=widgets.Layout(grid_template_columns="repeat(3, 1fr)")),
-            widgets.HBox(decay_row), self.explorer.status, self.explorer.output]
+            widgets.HBox(decay_row), self.explorer.status, self.explorer.spoken, self.explorer.output]
+        self.timings.append(time.perf_counter() - start)
 
     def _ipython_display_(self):
         from IPython.display import display

@@ -1,0 +1,160 @@
+"""Live checks of ``make lab`` in headless Chromium: a student's run leaves the book untouched, and MyST renders.
+
+    python -m benchmarks.live_check clean [--chapter 03-momentum.ipynb] [--wait 180]
+        JupyterLab on make lab's working copy (_build/lab); open the chapter, run all cells, leave it open
+        ``--wait`` seconds (Lab autosaves every 120 s), then compare book/ and `git status` with before.
+    python -m benchmarks.live_check direct [--chapter ...]
+        Lab on a temporary folder holding two copies of the chapter: its kernelspec display name as stored
+        and as `make refresh` writes it ("Python 3 (ipykernel)"); opened, not run: which is marked changed?
+    python -m benchmarks.live_check exercise [--chapter 05-adagrad.ipynb] [--out lab-exercise.png]
+        A screenshot of the chapter's exercises as jupyterlab-myst renders them (solutions folded), and
+        one with the first solution unfolded.
+
+Each prints what it saw and exits non-zero when the check fails. Nothing here is part of `make test`:
+it starts a server and a browser and waits minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .lab import LAB_DIR, ROOT, Lab, is_dirty, launch_chromium, run_all, wait_for_notebook, working_copy
+
+
+def _git_status() -> str:
+    return subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=ROOT,
+                          capture_output=True, text=True).stdout
+
+
+def _digest(folder: Path) -> dict:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _open(lab, page, chapter):
+    page.goto(lab.notebook_url(chapter))
+    wait_for_notebook(page)
+    time.sleep(3)        # the kernel's info reply arrives, Lab updates the metadata it keeps
+
+
+def clean(args) -> int:
+    book_before, status_before = _digest(ROOT / "book"), _git_status()
+    copy = working_copy()
+    nb = copy / args.chapter
+    mtime0 = nb.stat().st_mtime
+    print(f"git status --porcelain before ({len(status_before.splitlines())} lines):")
+    print(status_before or "  (clean)")
+    from playwright.sync_api import sync_playwright
+
+    with Lab(copy, log=Path(tempfile.gettempdir()) / "live_check_lab.log") as lab, sync_playwright() as p:
+        browser = launch_chromium(p)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        _open(lab, page, args.chapter)
+        print(f"{time.strftime('%H:%M:%S')} opened {LAB_DIR.relative_to(ROOT)}/{args.chapter}: "
+              f"marked changed = {is_dirty(page)}")
+        start = time.time()
+        run_all(page)
+        errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count()
+        print(f"{time.strftime('%H:%M:%S')} ran all cells in {time.time() - start:.0f} s "
+              f"(stderr outputs: {errors}); marked changed = {is_dirty(page)}")
+        print(f"waiting {args.wait} s with the notebook open (Lab autosaves every 120 s) ...", flush=True)
+        time.sleep(args.wait)
+        print(f"{time.strftime('%H:%M:%S')} marked changed = {is_dirty(page)}; "
+              f"the working copy was saved by Lab: {nb.stat().st_mtime > mtime0}")
+        browser.close()
+    book_after, status_after = _digest(ROOT / "book"), _git_status()
+    changed = sorted(k for k in set(book_before) | set(book_after) if book_before.get(k) != book_after.get(k))
+    print(f"files of book/ changed: {changed or 'none'}")
+    print(f"git status --porcelain after ({len(status_after.splitlines())} lines):")
+    print(status_after or "  (clean)")
+    new_lines = sorted(set(status_after.splitlines()) - set(status_before.splitlines()))
+    print(f"lines new in git status: {new_lines or 'none'}")
+    return 1 if changed or any("book/" in line or "_build" in line for line in new_lines) else 0
+
+
+def direct(args) -> int:
+    import nbformat
+    from jupyter_client.kernelspec import get_kernel_spec
+
+    from playwright.sync_api import sync_playwright
+
+    tmp = Path(tempfile.mkdtemp(prefix="live-direct-"))
+    stored = nbformat.read(ROOT / "book" / args.chapter, 4)
+    names = {"as-stored.ipynb": stored.metadata.get("kernelspec", {}).get("display_name")}
+    shutil.copy2(ROOT / "book" / args.chapter, tmp / "as-stored.ipynb")
+    refreshed = nbformat.read(ROOT / "book" / args.chapter, 4)
+    refreshed.metadata["kernelspec"] = dict(name="python3", language="python",
+                                            display_name=get_kernel_spec("python3").display_name)
+    nbformat.write(refreshed, tmp / "as-refreshed.ipynb")
+    names["as-refreshed.ipynb"] = refreshed.metadata.kernelspec.display_name
+    failed = 0
+    with Lab(tmp) as lab, sync_playwright() as p:
+        browser = launch_chromium(p)
+        for name, display in names.items():
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            _open(lab, page, name)
+            dirty = is_dirty(page)
+            print(f"{args.chapter} with kernelspec display_name {display!r}: opened, not run: "
+                  f"marked changed = {dirty}")
+            failed |= dirty and name == "as-refreshed.ipynb"
+            page.close()
+        browser.close()
+    shutil.rmtree(tmp)
+    return int(failed)
+
+
+def exercise(args) -> int:
+    from playwright.sync_api import sync_playwright
+
+    out = Path(args.out)
+    with Lab(working_copy()) as lab, sync_playwright() as p:
+        browser = launch_chromium(p)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        _open(lab, page, args.chapter)
+        cell = page.locator(".jp-MarkdownCell", has=page.locator("h2", has_text="Exercises")).first
+        cell.scroll_into_view_if_needed()
+        time.sleep(2)
+        found = cell.evaluate("""c => {
+            const r = c.querySelector('.jp-MarkdownOutput');
+            const t = r ? r.innerText : '';
+            return {rendered: !!r && !c.querySelector('.jp-InputArea-editor:not(.lm-mod-hidden)'),
+                    raw: /:label:|:class:|```\\{/.test(t), dollars: /\\$[^$]+\\$/.test(t),
+                    exercises: (t.match(/^Exercise \\d/gm) || []).length,
+                    solutions: (t.match(/Solution to Exercise/g) || []).length,
+                    math: c.querySelectorAll('mjx-container, .katex, math').length,
+                    open: c.querySelectorAll('details[open]').length};
+        }""")
+        cell.screenshot(path=str(out))
+        print(f"{args.chapter}, exercises cell: {found}; screenshot {out}")
+        first = cell.locator("text=Solution to").first
+        first.click()
+        time.sleep(1)
+        unfolded = out.with_name(out.stem + "-unfolded" + out.suffix)
+        cell.screenshot(path=str(unfolded))
+        print(f"first solution clicked open: screenshot {unfolded}")
+        browser.close()
+    ok = found["rendered"] and not found["raw"] and not found["dollars"] and found["exercises"] > 0
+    return 0 if ok else 1
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.live_check", description=__doc__.split("\n\n")[0])
+    parser.add_argument("check", choices=("clean", "direct", "exercise"))
+    parser.add_argument("--chapter", default=None)
+    parser.add_argument("--wait", type=float, default=180.0, help="clean: seconds to leave the notebook open")
+    parser.add_argument("--out", default=str(ROOT / "artifacts" / "lab-exercise.png"))
+    args = parser.parse_args(argv)
+    args.chapter = args.chapter or {"exercise": "05-adagrad.ipynb"}.get(args.check, "03-momentum.ipynb")
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    return {"clean": clean, "direct": direct, "exercise": exercise}[args.check](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

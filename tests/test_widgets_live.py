@@ -1,0 +1,109 @@
+"""What a student meets when moving the sliders live: ranges that hold the values tried, labels shown
+whole, values a screen reader can speak, and a redraw that re-runs and redraws only what changed while
+showing the same pixels as a full redraw."""
+
+import contextlib
+import io
+
+import numpy as np
+import pytest
+
+pytest.importorskip("ipywidgets")
+pytest.importorskip("matplotlib")
+
+import optlib  # noqa: E402
+import optlib.widgets as w  # noqa: E402
+
+
+def quietly(make):
+    with contextlib.redirect_stdout(io.StringIO()):   # outside a kernel display() prints a repr
+        return make()
+
+
+def move(slider, value):
+    quietly(lambda: setattr(slider, "value", value))
+
+
+def pixels(png: bytes) -> np.ndarray:
+    from PIL import Image
+    return np.asarray(Image.open(io.BytesIO(png)))
+
+
+def full_draw(ex) -> np.ndarray:
+    ex.canvas.draw()
+    return np.array(ex.canvas.buffer_rgba())
+
+
+@pytest.mark.parametrize("make", [lambda: w.adam_explorer(steps=20),
+                                  lambda: w.playground(selected=["Adam"], steps={"saddle": 20},
+                                                       problem="saddle")])
+def test_beta2_can_go_above_its_start(make):
+    built = quietly(make)
+    beta2 = built.sliders["beta2"]
+    assert beta2.value == pytest.approx(0.999)
+    assert beta2.max >= 0.9999 > beta2.value and beta2.min <= 0.9
+    move(beta2, 0.9999)
+    adam = built.explorer if hasattr(built, "explorer") else built
+    assert adam.trajectories["Adam"].optimizer == optlib.Adam(adam.values()["lr" if "lr" in adam.values()
+                                                                             else "lr_Adam"],
+                                                              beta1=0.9, beta2=0.9999)
+    assert beta2.readout_format == ".4g"       # 0.9999 is shown as 0.9999, not 1
+
+
+def test_labels_and_the_problem_menu_are_not_clipped():
+    pg = quietly(lambda: w.playground(steps={"saddle": 10}, problem="saddle"))
+    for slider in pg.sliders.values():
+        assert slider.style.description_width == "initial", slider.description   # "α Momentum" whole
+    assert pg.problem_menu.layout.width == "max-content"    # "two-layer network (two moons)" whole
+    ex = quietly(lambda: w.momentum_explorer(steps=10))
+    assert all(s.style.description_width == "initial" for s in ex.sliders.values())
+
+
+def test_log_sliders_speak_the_value_not_the_exponent():
+    ex = quietly(lambda: w.adagrad_explorer(steps=10))
+    move(ex.sliders["lr_gd"], 10 ** -2.75)
+    spoken = ex.spoken_values()
+    assert "α (GD) = 0.00178" in spoken and "α (AdaGrad) = 0.5" in spoken
+    assert "-2.75" not in spoken and "−2.75" not in spoken
+    assert 'aria-live="polite"' in ex.spoken.value and spoken in ex.spoken.value
+    assert "value" in ex.sliders["lr_gd"].tooltip
+
+
+def test_a_move_reruns_only_the_optimizers_it_changes(monkeypatch):
+    ex = quietly(lambda: w.adam_explorer(steps=30))
+    calls = []
+    real_run = w.run
+
+    def counting_run(opt, *args, **kwargs):
+        calls.append(opt.name)
+        return real_run(opt, *args, **kwargs)
+
+    monkeypatch.setattr(w, "run", counting_run)
+    move(ex.sliders["beta2"], 0.99)
+    assert calls == ["Adam"]                   # RMSProp does not depend on β2: its run is reused
+    move(ex.sliders["beta2"], 0.999)
+    assert calls == ["Adam"]                   # back to a value shown before: nothing re-runs
+    fresh = real_run(optlib.Adam(0.1, beta1=0.9, beta2=0.999), ex.problem.grad, ex.problem.theta0, 30,
+                     loss=ex.problem.loss, on_divergence="stop", keep_states=False)
+    np.testing.assert_array_equal(ex.trajectories["Adam"].thetas, fresh.thetas)
+
+
+@pytest.mark.parametrize("factory", ["momentum_explorer", "adam_explorer"])
+def test_the_fast_redraw_shows_the_pixels_of_a_full_draw(factory):
+    ex = quietly(getattr(w, factory))
+    name = next(iter(ex.sliders))
+    slider = ex.sliders[name]
+    for value in (slider.max, slider.min, (slider.max + slider.min) / 2):
+        target = 10 ** value if hasattr(slider, "base") else value
+        move(slider, target)
+        fast = pixels(ex.render_png())
+        np.testing.assert_array_equal(fast, full_draw(ex))
+
+
+def test_the_loss_axis_spans_whole_decades():
+    ex = quietly(lambda: w.momentum_explorer(steps=40))
+    low, high = np.log10(ex.ax_loss.get_ylim())
+    assert low == np.floor(low) and high == np.floor(high)
+    for curve in (c for _, c in ex.lines.values()):
+        y = np.asarray(curve.get_ydata())
+        assert y.min() >= 10 ** low and y.max() <= 10 ** high

@@ -9,7 +9,10 @@ Write one step of an optimizer as a function, then call :func:`check`::
     optlib.exercises.check("momentum", momentum_step)
 
 The six exercises and the signatures they expect (θ and the states are numpy arrays, ``grad`` is the
-function θ ↦ ∇J(θ), ``t`` counts from 1)::
+function θ ↦ ∇J(θ), ``t`` counts from 1). Step t gets θ_{t−1} (θ_0 is the start) and the state after
+t − 1 steps (V_{t−1}, G_{t−1}, m_{t−1}, v_{t−1}), and returns θ_t and the state after t steps; the
+gradient of step t is g_t = ∇J(θ_{t−1}). The notes number the start θ_1 and write the same step as
+θ_{t+1} = θ_t − V_t::
 
     gd_step(theta, grad, lr)                                   -> theta_next
     momentum_step(theta, V, grad, lr, gamma)                   -> (theta_next, V_next)
@@ -20,7 +23,7 @@ function θ ↦ ∇J(θ), ``t`` counts from 1)::
 
 :func:`check` calls your function on several problems (a quadratic, Rosenbrock, a plateau with tiny
 gradients, θ as a 2 × 3 array), with several hyperparameters, for five steps each. Each step gets the
-inputs of the notes' run (θ_t and the state after t − 1 steps, from :class:`optlib.Momentum` and the
+inputs of the notes' run (θ_{t−1} and the state after t − 1 steps, from :class:`optlib.Momentum` and the
 others) and your outputs are compared with that optimizer's ``step``. The result says whether they agree
 and, if not, the first step and quantity that differ, expected against got, to four significant digits
 (more where four would print both alike).
@@ -70,7 +73,7 @@ def _sub(n: int) -> str:
 
 
 def _pretty(text: str) -> str:
-    """The notes' indices as subscripts: V_{t−1} → Vₜ₋₁, θ_{t+1} → θₜ₊₁, G_t → Gₜ, m̂_1 → m̂₁ (not θ_temp)."""
+    """Indices as subscripts: V_{t−1} → Vₜ₋₁, θ_{t+1} → θₜ₊₁, G_t → Gₜ, m̂_1 → m̂₁ (not θ_temp)."""
     text = text.replace("_{t−1}", "ₜ₋₁").replace("_{t+1}", "ₜ₊₁")
     return re.sub(r"_([t0-9])(?![A-Za-z0-9_])", lambda m: m.group(1).translate(_SUBSCRIPT_T), text)
 
@@ -272,19 +275,19 @@ def _ascent(ex, hyper, grad, theta, arrays, t):
 
 
 def _plus_state(ex, hyper, grad, theta, arrays, t):
-    """V_t right, but θ_{t+1} = θ_t + V_t."""
+    """V_t right, but θ_t = θ_{t−1} + V_t."""
     _, new = ex.reference(hyper, grad, theta, arrays, t)
     return theta + new["V"], new                                      # mistake: + V_t
 
 
 def _adam_plus(ex, hyper, grad, theta, arrays, t):
-    """Adam's m_t and v_t right, but θ_{t+1} = θ_t + η m̂_t/(√v̂_t + ε)."""
+    """Adam's m_t and v_t right, but θ_t = θ_{t−1} + η m̂_t/(√v̂_t + ε)."""
     theta_next, new = ex.reference(hyper, _negated(grad), theta, {"m": -arrays["m"], "v": arrays["v"]}, t)
     return theta_next, {"m": -new["m"], "v": new["v"]}                 # −g and −m_{t−1} give −m_t
 
 
 def _flipped_velocity(ex, hyper, grad, theta, arrays, t):
-    """V_t = γV_{t−1} − α∇J(θ_t), θ_{t+1} = θ_t + V_t: the velocity kept with the opposite sign."""
+    """V_t = γV_{t−1} − α∇J(θ_{t−1}), θ_t = θ_{t−1} + V_t: the velocity kept with the opposite sign."""
     theta_next, new = ex.reference(hyper, grad, theta, {"V": -arrays["V"]}, t)
     return theta_next, {"V": -new["V"]}
 
@@ -299,30 +302,30 @@ def _with(**changes):
 
 
 def _ewma_alpha_outside(ex, hyper, grad, theta, arrays, t):
-    """V_t = γV_{t−1} + (1 − γ)∇J, θ_{t+1} = θ_t − αV_t."""
+    """V_t = γV_{t−1} + (1 − γ)∇J, θ_t = θ_{t−1} − αV_t."""
     _, new = _with(lr=lambda h: 1 - h["gamma"])(ex, hyper, grad, theta, arrays, t)
     return theta - hyper["lr"] * new["V"], new                        # mistake: α applied to an EWMA V_t
 
 
 def _velocity_without_alpha(ex, hyper, grad, theta, arrays, t):
-    """V_t = γV_{t−1} + ∇J, θ_{t+1} = θ_t − αV_t (PyTorch's convention)."""
+    """V_t = γV_{t−1} + ∇J, θ_t = θ_{t−1} − αV_t (PyTorch's convention)."""
     _, new = _with(lr=1.0)(ex, hyper, grad, theta, arrays, t)
     return theta - hyper["lr"] * new["V"], new                        # mistake: α outside V_t
 
 
 def _momentum_rule(ex, hyper, grad, theta, arrays, t):
-    """NAG's step with the gradient at θ_t: plain momentum."""
+    """NAG's step with the gradient at θ_{t−1}: plain momentum."""
     return _EX["momentum"].reference(hyper, grad, theta, arrays, t)
 
 
 def _lookahead_plus(ex, hyper, grad, theta, arrays, t):
-    """NAG with θ_temp = θ_t + γV_{t−1}."""
+    """NAG with θ_temp = θ_{t−1} + γV_{t−1}."""
     theta_temp = theta + hyper["gamma"] * arrays["V"]                  # mistake: + γV_{t−1}
     return _EX["momentum"].reference(hyper, lambda _: grad(theta_temp), theta, arrays, t)
 
 
 def _from_lookahead(ex, hyper, grad, theta, arrays, t):
-    """NAG with θ_{t+1} = θ_temp − V_t (γV_{t−1} subtracted twice)."""
+    """NAG with θ_t = θ_temp − V_t (γV_{t−1} subtracted twice)."""
     theta_next, new = ex.reference(hyper, grad, theta, arrays, t)
     return theta_next - hyper["gamma"] * arrays["V"], new              # mistake: θ_temp − V_t
 
@@ -364,7 +367,7 @@ def _old_G(ex, hyper, grad, theta, arrays, t):
 
 
 def _adam_corrected_state(ex, hyper, grad, theta, arrays, t):
-    """Adam's θ_{t+1} right, but m̂_t and v̂_t returned as the state instead of m_t and v_t."""
+    """Adam's θ_t right, but m̂_t and v̂_t returned as the state instead of m_t and v_t."""
     theta_next, new = ex.reference(hyper, grad, theta, arrays, t)
     m_hat, v_hat = Adam(**hyper).corrected(AdamState(t, new["m"], new["v"]))
     return theta_next, {"m": m_hat, "v": v_hat}
@@ -403,16 +406,18 @@ def _defaults(cls, *names):
 
 # ---- the hints, in the notes' symbols
 
-_SIGN_GD = ("The step must go against the gradient: θ_{t+1} = θ_t − α∇J(θ_t). With +, every step climbs "
-            "the loss.")
-_SIGN_V = ("The notes' velocity adds the gradient, V_t = γV_{t−1} + α∇J(θ_t), and the step subtracts it, "
-           "θ_{t+1} = θ_t − V_t. Check the sign of both lines.")
+_SIGN_GD = ("The step must go against the gradient: θ_t = θ_{t−1} − α∇J(θ_{t−1}). With +, every step "
+            "climbs the loss.")
+_SIGN_V = ("The notes' velocity adds the gradient, V_t = γV_{t−1} + α∇J(θ_{t−1}), and the step subtracts it, "
+           "θ_t = θ_{t−1} − V_t. Check the sign of both lines.")
 _EPS = ("ε goes outside the square root, as in the notes: divide by √G_t + ε, not √(G_t + ε). The two "
         "differ most where G_t is small.")
 _SQUARE = ("G_t accumulates squared gradients, g_t ⊙ g_t (elementwise): without the square, G_t can be "
            "negative and √G_t is then not a number.")
 
-_OLD_G = ("Update G first, then divide: G_t already holds g_t², and θ_{t+1} = θ_t − α/(√G_t + ε) ⊙ g_t "
+_SIGN_ADAPTIVE = ("θ_t = θ_{t−1} − α/(√G_t + ε) ⊙ g_t, with g_t = ∇J(θ_{t−1}): the step goes against the "
+                  "gradient.")
+_OLD_G = ("Update G first, then divide: G_t already holds g_t², and θ_t = θ_{t−1} − α/(√G_t + ε) ⊙ g_t "
           "uses G_t, not G_{t−1}.")
 
 _MISTAKES = {
@@ -421,40 +426,40 @@ _MISTAKES = {
     ),
     "momentum": (
         _Mistake("a sign error (the update climbs)", _SIGN_V, _ascent),
-        _Mistake("a sign error in θ_{t+1} = θ_t − V_t", _SIGN_V, _plus_state),
+        _Mistake("a sign error in θ_t = θ_{t−1} − V_t", _SIGN_V, _plus_state),
         _Mistake("a sign error (V_t kept with the opposite sign)",
-                 "Your θ_{t+1} would be right if V_t were −V_t, but V_next must be the notes' V_t = "
-                 "γV_{t−1} + α∇J(θ_t), with θ_{t+1} = θ_t − V_t.", _flipped_velocity),
+                 "Your θ_t would be right if V_t were −V_t, but V_next must be the notes' V_t = "
+                 "γV_{t−1} + α∇J(θ_{t−1}), with θ_t = θ_{t−1} − V_t.", _flipped_velocity),
         _Mistake("momentum in EWMA form ((1 − γ) in place of α)",
-                 "The notes' velocity is V_t = γV_{t−1} + α∇J(θ_t): the gradient is weighted by α, not "
+                 "The notes' velocity is V_t = γV_{t−1} + α∇J(θ_{t−1}): the gradient is weighted by α, not "
                  "by (1 − γ). The EWMA form belongs to Adam's m_t.",
                  _with(lr=lambda h: 1 - h["gamma"])),
-        _Mistake("momentum in EWMA form (V_t = γV_{t−1} + (1 − γ)∇J(θ_t), then θ_t − αV_t)",
-                 "The notes' velocity is V_t = γV_{t−1} + α∇J(θ_t), with α inside V_t, and "
-                 "θ_{t+1} = θ_t − V_t.", _ewma_alpha_outside),
-        _Mistake("α outside the velocity (V_t = γV_{t−1} + ∇J(θ_t), then θ_t − αV_t)",
+        _Mistake("momentum in EWMA form (V_t = γV_{t−1} + (1 − γ)∇J(θ_{t−1}), then θ_{t−1} − αV_t)",
+                 "The notes' velocity is V_t = γV_{t−1} + α∇J(θ_{t−1}), with α inside V_t, and "
+                 "θ_t = θ_{t−1} − V_t.", _ewma_alpha_outside),
+        _Mistake("α outside the velocity (V_t = γV_{t−1} + ∇J(θ_{t−1}), then θ_{t−1} − αV_t)",
                  "That is PyTorch's convention. The notes put α inside the velocity: "
-                 "V_t = γV_{t−1} + α∇J(θ_t) and θ_{t+1} = θ_t − V_t.", _velocity_without_alpha),
+                 "V_t = γV_{t−1} + α∇J(θ_{t−1}) and θ_t = θ_{t−1} − V_t.", _velocity_without_alpha),
         _Mistake("the history term γV_{t−1} is missing",
-                 "V_t = γV_{t−1} + α∇J(θ_t): without γV_{t−1} this is plain gradient descent.",
+                 "V_t = γV_{t−1} + α∇J(θ_{t−1}): without γV_{t−1} this is plain gradient descent.",
                  _with(gamma=0.0)),
         _Mistake("γ fixed at 0.9 instead of the argument gamma",
                  "Use the argument gamma (γ): the check also tries other values of γ.",
                  _defaults(Momentum, "gamma")),
     ),
     "nag": (
-        _Mistake("a sign error (the update climbs)", _SIGN_V.replace("∇J(θ_t)", "∇J(θ_temp)"), _ascent),
-        _Mistake("a sign error in θ_{t+1} = θ_t − V_t", _SIGN_V.replace("∇J(θ_t)", "∇J(θ_temp)"),
+        _Mistake("a sign error (the update climbs)", _SIGN_V.replace("∇J(θ_{t−1})", "∇J(θ_temp)"), _ascent),
+        _Mistake("a sign error in θ_t = θ_{t−1} − V_t", _SIGN_V.replace("∇J(θ_{t−1})", "∇J(θ_temp)"),
                  _plus_state),
-        _Mistake("the gradient taken at θ_t instead of θ_temp",
-                 "NAG looks ahead: take the gradient at θ_temp = θ_t − γV_{t−1}, then "
-                 "V_t = γV_{t−1} + α∇J(θ_temp). With ∇J(θ_t) this is plain momentum (both agree at "
+        _Mistake("the gradient taken at θ_{t−1} instead of θ_temp",
+                 "NAG looks ahead: take the gradient at θ_temp = θ_{t−1} − γV_{t−1}, then "
+                 "V_t = γV_{t−1} + α∇J(θ_temp). With ∇J(θ_{t−1}) this is plain momentum (both agree at "
                  "t = 1, where V_0 = 0).", _momentum_rule),
-        _Mistake("a sign error in θ_temp (θ_t + γV_{t−1})",
-                 "The look-ahead point moves the way the velocity will move θ: θ_temp = θ_t − γV_{t−1}.",
+        _Mistake("a sign error in θ_temp (θ_{t−1} + γV_{t−1})",
+                 "The look-ahead point moves the way the velocity will move θ: θ_temp = θ_{t−1} − γV_{t−1}.",
                  _lookahead_plus),
-        _Mistake("θ_{t+1} = θ_temp − V_t (γV_{t−1} subtracted twice)",
-                 "Either θ_{t+1} = θ_t − V_t or θ_{t+1} = θ_temp − α∇J(θ_temp): θ_temp already holds "
+        _Mistake("θ_t = θ_temp − V_t (γV_{t−1} subtracted twice)",
+                 "Either θ_t = θ_{t−1} − V_t or θ_t = θ_temp − α∇J(θ_temp): θ_temp already holds "
                  "−γV_{t−1}.", _from_lookahead),
         _Mistake("NAG in EWMA form ((1 − γ) in place of α)",
                  "The notes' velocity is V_t = γV_{t−1} + α∇J(θ_temp): the gradient is weighted by α, "
@@ -464,8 +469,7 @@ _MISTAKES = {
                  _defaults(NAG, "gamma")),
     ),
     "adagrad": (
-        _Mistake("a sign error", "θ_{t+1} = θ_t − α/(√G_t + ε) ⊙ g_t: the step goes against the "
-                 "gradient.", _ascent),
+        _Mistake("a sign error", _SIGN_ADAPTIVE, _ascent),
         _Mistake("ε inside the square root", _EPS, _adaptive(_adagrad_G, _eps_inside)),
         _Mistake("G_t without squaring (G_t = G_{t−1} + g_t)", _SQUARE,
                  _adaptive(lambda h, G, g: G + g, _eps_outside)),             # mistake: g_t, not g_t²
@@ -481,8 +485,7 @@ _MISTAKES = {
                  _defaults(AdaGrad, "eps")),
     ),
     "rmsprop": (
-        _Mistake("a sign error", "θ_{t+1} = θ_t − α/(√G_t + ε) ⊙ g_t: the step goes against the "
-                 "gradient.", _ascent),
+        _Mistake("a sign error", _SIGN_ADAPTIVE, _ascent),
         _Mistake("ε inside the square root", _EPS, _adaptive(_rmsprop_G, _eps_inside)),
         _Mistake("G_t without squaring (G_t = βG_{t−1} + (1 − β)g_t)", _SQUARE,
                  _adaptive(lambda h, G, g: h["beta"] * G + (1 - h["beta"]) * g, _eps_outside)),  # mistake
@@ -500,13 +503,13 @@ _MISTAKES = {
                  _defaults(RMSProp, "beta", "eps")),
     ),
     "adam": (
-        _Mistake("a sign error in θ_{t+1}", "θ_{t+1} = θ_t − η m̂_t/(√v̂_t + ε): the step goes against "
+        _Mistake("a sign error in θ_t", "θ_t = θ_{t−1} − η m̂_t/(√v̂_t + ε): the step goes against "
                  "m̂_t, the average gradient.", _adam_plus),
         _Mistake("a sign error in m_t (the update climbs)", "m_t = β1 m_{t−1} + (1 − β1)g_t averages the "
-                 "gradients themselves, and θ_{t+1} = θ_t − η m̂_t/(√v̂_t + ε) goes against it.", _ascent),
+                 "gradients themselves, and θ_t = θ_{t−1} − η m̂_t/(√v̂_t + ε) goes against it.", _ascent),
         _Mistake("no bias correction",
                  "Divide by 1 − β^t before the update: m̂_t = m_t/(1 − β1^t), v̂_t = v_t/(1 − β2^t), "
-                 "then θ_{t+1} = θ_t − η m̂_t/(√v̂_t + ε). Return m_t and v_t themselves as m_next, v_next.",
+                 "then θ_t = θ_{t−1} − η m̂_t/(√v̂_t + ε). Return m_t and v_t themselves as m_next, v_next.",
                  _with(bias_correction=False)),
         _Mistake("t counted from 0 (the corrections use β^(t−1))",
                  "t counts from 1: the first call has t = 1, and m̂_1 = m_1/(1 − β1). With t − 1, "
@@ -612,9 +615,9 @@ def _describe(ex: _Exercise, case: _Case, index: int) -> str:
 
 
 def _quantity(name: str, t: int) -> str:
-    """The notes' name of an output at step t: θ_{t+1}, V_t, G_t, m_t, v_t."""
+    """The notes' name of an output at step t: θ_t, V_t, G_t, m_t, v_t."""
     if name == "theta":
-        return f"θ{_sub(t + 1)} (theta_next)"
+        return f"θ{_sub(t)} (theta_next)"
     return f"{name}{_sub(t)} ({name}_next)"
 
 
@@ -777,7 +780,7 @@ def check(name: str, fn: Callable) -> CheckResult:
     >>> def gd_step(theta, grad, lr):
     ...     return theta - lr * grad(theta)
     >>> print(check("gd", gd_step))
-    ✓ gd_step agrees with optlib.GD: 4 cases × 5 steps, θₜ₊₁ equal to within a relative 1e-09.
+    ✓ gd_step agrees with optlib.GD: 4 cases × 5 steps, θₜ equal to within a relative 1e-09.
     """
     if name not in _EX:
         raise ValueError(f"name must be one of {', '.join(map(repr, EXERCISES))}, got {name!r}")
@@ -806,7 +809,7 @@ def check(name: str, fn: Callable) -> CheckResult:
                 return _failed_call(ex, ci, case, t, failure, first)
             steps.append(((theta, arrays, t), (got_theta, got_arrays)))
             if first is None:
-                for field_name in (*ex.fields, "theta"):      # the state first: θ_{t+1} is computed from it
+                for field_name in (*ex.fields, "theta"):      # the state first: θ_t is computed from it
                     e = exp_theta if field_name == "theta" else exp_arrays[field_name]
                     g = got_theta if field_name == "theta" else got_arrays[field_name]
                     if not _close(g, e):
@@ -817,7 +820,7 @@ def check(name: str, fn: Callable) -> CheckResult:
 
     n_steps = sum(c.steps for c in ex.cases)
     if first is None:
-        quantities = ", ".join(["θₜ₊₁", *(f"{f}ₜ" for f in ex.fields)])
+        quantities = ", ".join(["θₜ", *(f"{f}ₜ" for f in ex.fields)])
         return _result(name, True,
                        f"✓ {ex.function} agrees with optlib.{ex.optimizer.__name__}: {len(ex.cases)} cases × "
                        f"{n_steps // len(ex.cases)} steps, {quantities} equal to within a relative {RTOL:g}.")

@@ -62,7 +62,7 @@ CORRECT = {"gd": gd_step, "momentum": momentum_step, "nag": nag_step, "adagrad":
 def nag_from_lookahead(theta, V, grad, lr, gamma):
     theta_temp = theta - gamma * V
     g = grad(theta_temp)
-    return theta_temp - lr * g, gamma * V + lr * g          # θ_{t+1} = θ_temp − α∇J(θ_temp)
+    return theta_temp - lr * g, gamma * V + lr * g          # θ_t = θ_temp − α∇J(θ_temp)
 
 
 def adam_pytorch_style(theta, m, v, t, grad, lr, beta1, beta2, eps):
@@ -333,8 +333,8 @@ MISTAKES = [
     ("momentum", momentum_gamma_fixed, 7, "gamma"),
     ("nag", nag_ascent, 0, "sign"),
     ("nag", nag_plus, 1, "sign"),
-    ("nag", nag_at_theta, 2, "θ_temp = θₜ − γVₜ₋₁"),
-    ("nag", nag_lookahead_plus, 3, "θ_temp = θₜ − γVₜ₋₁"),
+    ("nag", nag_at_theta, 2, "θ_temp = θₜ₋₁ − γVₜ₋₁"),
+    ("nag", nag_lookahead_plus, 3, "θ_temp = θₜ₋₁ − γVₜ₋₁"),
     ("nag", nag_twice, 4, "θ_temp already"),
     ("nag", nag_ewma, 5, "(1 − γ)"),
     ("nag", nag_gamma_fixed, 6, "gamma"),
@@ -401,7 +401,7 @@ def test_every_mistake_model_is_exercised():
     # where each of the issue's mistakes applies: exercise -> the titles that must be among its mistakes
     ("gd", ["a sign error"]),
     ("momentum", ["a sign error", "EWMA form"]),
-    ("nag", ["a sign error", "θₜ instead of θ_temp"]),
+    ("nag", ["a sign error", "θₜ₋₁ instead of θ_temp"]),
     ("adagrad", ["a sign error", "ε inside the square root", "without squaring"]),
     ("rmsprop", ["a sign error", "ε inside the square root", "without squaring", "β on the wrong term"]),
     ("adam", ["a sign error", "ε inside the square root", "without squaring", "no bias correction",
@@ -414,7 +414,7 @@ def test_the_issues_mistakes_are_known_where_they_apply(name, applies):
 
 
 def test_nag_at_theta_differs_first_at_step_2():
-    # V_0 = 0 makes θ_temp = θ_1 at t = 1: the difference can only show from t = 2
+    # V_0 = 0 makes θ_temp = θ_0 at t = 1: the difference can only show from t = 2
     result = check("nag", nag_at_theta)
     assert result.step == 2 and result.quantity == "V_next"
     assert "First difference at step t = 2, in V₂ (V_next)" in result.message
@@ -429,7 +429,7 @@ def test_momentum_ewma_message():
         "    expected [0.05, -0.25]",
         "    got      [0.1, -0.5]",
         "Recognised mistake: momentum in EWMA form ((1 − γ) in place of α)",
-        "Hint: The notes' velocity is Vₜ = γVₜ₋₁ + α∇J(θₜ): the gradient is weighted by α, not by (1 − γ). "
+        "Hint: The notes' velocity is Vₜ = γVₜ₋₁ + α∇J(θₜ₋₁): the gradient is weighted by α, not by (1 − γ). "
         "The EWMA form belongs to Adam's mₜ.",
     ])
 

@@ -451,7 +451,7 @@ _MISTAKES = {
         _Mistake("a sign error (the update climbs)", _SIGN_V.replace("∇J(θ_{t−1})", "∇J(θ_temp)"), _ascent),
         _Mistake("a sign error in θ_t = θ_{t−1} − V_t", _SIGN_V.replace("∇J(θ_{t−1})", "∇J(θ_temp)"),
                  _plus_state),
-        _Mistake("the gradient taken at θ_{t−1} instead of θ_temp",
+        _Mistake("the gradient taken at the current point θ_{t−1} instead of θ_temp",
                  "NAG looks ahead: take the gradient at θ_temp = θ_{t−1} − γV_{t−1}, then "
                  "V_t = γV_{t−1} + α∇J(θ_temp). With ∇J(θ_{t−1}) this is plain momentum (both agree at "
                  "t = 1, where V_0 = 0).", _momentum_rule),

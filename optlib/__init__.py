@@ -1,12 +1,14 @@
 """optlib: the optimizers of the lecture notes, written to be read beside them.
 
-Six optimizers, each an immutable object with ``init(θ)`` and ``step(grad, θ, state)``::
+Six optimizers, each an immutable object with ``init(θ)`` and ``step(grad, θ, state)``. Step
+t = 1, 2, … starts from θₜ₋₁ (θ₀ is the start), takes the gradient gₜ = ∇J(θₜ₋₁) and gives θₜ;
+every state starts at zero::
 
-    GD(lr)                                   θ_{t+1} = θ_t − α g_t
-    Momentum(lr, gamma=0.9)                  V_t = γV_{t−1} + α∇θ_t,  θ_{t+1} = θ_t − V_t
-    NAG(lr, gamma=0.9)                       gradient at θ_temp = θ_t − γV_{t−1}
-    AdaGrad(lr, eps=1e-8)                    G_t = G_{t−1} + g_t ⊙ g_t
-    RMSProp(lr, beta=0.9, eps=1e-8)          G_t = βG_{t−1} + (1 − β) g_t²
+    GD(lr)                                   θₜ = θₜ₋₁ − α gₜ
+    Momentum(lr, gamma=0.9)                  Vₜ = γVₜ₋₁ + α gₜ,  θₜ = θₜ₋₁ − Vₜ
+    NAG(lr, gamma=0.9)                       gₜ taken at θ_temp = θₜ₋₁ − γVₜ₋₁
+    AdaGrad(lr, eps=1e-8)                    Gₜ = Gₜ₋₁ + gₜ ⊙ gₜ
+    RMSProp(lr, beta=0.9, eps=1e-8)          Gₜ = βGₜ₋₁ + (1 − β) gₜ²
     Adam(lr, beta1=0.9, beta2=0.999, eps=1e-8)
 
 ``run(optimizer, grad, theta0, steps)`` makes the steps and returns a :class:`Trajectory`.

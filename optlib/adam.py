@@ -11,7 +11,10 @@ from .base import Grad, Optimizer
 
 
 class AdamState(NamedTuple):
-    """The step count t and the two moments (t = 0, m_0 = v_0 = 0 before the first step)."""
+    r"""The step count :math:`t` and the two moments after step :math:`t`.
+
+    Before the first step :math:`t = 0` and :math:`m_0 = v_0 = 0`.
+    """
 
     t: int
     m: np.ndarray   # m_t, 1st moment: EWMA of gradients
@@ -24,24 +27,36 @@ class Adam(Optimizer):
     .. math::
 
         m_t = \beta_1 m_{t-1} + (1 - \beta_1)\, g_t, \qquad
-        v_t = \beta_2 v_{t-1} + (1 - \beta_2)\, g_t^2,
+        v_t = \beta_2 v_{t-1} + (1 - \beta_2)\, g_t^2, \qquad g_t = \nabla J(\theta_{t-1})
 
-        \hat m_t = \frac{m_t}{1 - \beta_1^t}, \qquad \hat v_t = \frac{v_t}{1 - \beta_2^t}, \qquad
-        \theta_{t+1} = \theta_t - \eta\, \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}
+        \hat m_t = \frac{m_t}{1 - \beta_1^t}, \qquad \hat v_t = \frac{v_t}{1 - \beta_2^t}
 
-    with m_0 = v_0 = 0 and t counting from 1. ``lr`` is η (η > 0), ``beta1`` is β1 (0 ≤ β1 < 1,
-    default 0.9), ``beta2`` is β2 (0 ≤ β2 < 1, default 0.999), ``eps`` is ε (ε ≥ 0, default 10⁻⁸).
+        \theta_t = \theta_{t-1} - \eta\, \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}
+
+    with :math:`m_0 = v_0 = 0` and :math:`t = 1, 2, \dots` counting the steps from the start
+    :math:`\theta_0`, so that :math:`t` is the number of gradients seen (the numbering of Kingma & Ba's
+    Algorithm 1; the notes number the start :math:`\theta_1` and write the last line
+    :math:`\theta_{t+1} = \theta_t - \eta\, \hat m_t/(\sqrt{\hat v_t} + \epsilon)`). ``lr`` is
+    :math:`\eta` (:math:`\eta > 0`), ``beta1`` is :math:`\beta_1` (:math:`0 \le \beta_1 < 1`, default
+    0.9), ``beta2`` is :math:`\beta_2` (:math:`0 \le \beta_2 < 1`, default 0.999), ``eps`` is
+    :math:`\epsilon` (:math:`\epsilon \ge 0`, default :math:`10^{-8}`).
 
     Two switches exist only so that the book can show what the notes' choices buy; keep their defaults
     to follow the notes:
 
-    * ``bias_correction=False`` uses m_t and v_t in place of m̂_t and v̂_t.
-    * ``eps_inside_sqrt=True`` divides by √(v̂_t + ε) instead of √v̂_t + ε.
+    * ``bias_correction=False`` uses :math:`m_t` and :math:`v_t` in place of :math:`\hat m_t` and
+      :math:`\hat v_t`.
+    * ``eps_inside_sqrt=True`` divides by :math:`\sqrt{\hat v_t + \epsilon}` instead of
+      :math:`\sqrt{\hat v_t} + \epsilon`.
 
     .. warning::
-       Where ε sits differs between sources: outside the square root in the notes, in PyTorch and in
-       Kingma & Ba (2015); inside in some textbooks and Keras-style code. The two agree only when
-       ε is negligible against √v̂_t.
+       Where :math:`\epsilon` sits differs between sources. The notes, PyTorch's ``Adam`` and Kingma &
+       Ba (2015) add it outside the square root, to :math:`\sqrt{\hat v_t}`. Keras's ``Adam`` adds it
+       outside too, but to the root of the uncorrected :math:`v_t`: it computes
+       :math:`\eta \sqrt{1-\beta_2^t}/(1-\beta_1^t) \cdot m_t/(\sqrt{v_t} + \epsilon)`, the notes' form
+       with :math:`\epsilon/\sqrt{1-\beta_2^t}` in place of :math:`\epsilon`. Keras's ``RMSprop`` and
+       ``Adagrad`` add it inside, :math:`\sqrt{v_t + \epsilon}`. The placements agree only while
+       :math:`\epsilon` is negligible against :math:`\sqrt{\hat v_t}`.
 
     Reference: the notes, "Adam"; Kingma & Ba (2015), Algorithm 1. ``torch.optim.Adam`` computes the
     same iterates (it folds the corrections into a step size; here each has its own line).
@@ -72,16 +87,19 @@ class Adam(Optimizer):
 
     def step(self, grad: Grad, theta: np.ndarray, state: AdamState):
         t = state.t + 1                                        # t counts from 1
-        g = grad(theta)                                        # g_t = ∇J(θ_t)
+        g = grad(theta)                                        # g_t = ∇J(θ_{t−1})
         m = self.beta1 * state.m + (1 - self.beta1) * g        # m_t = β1 m_{t−1} + (1 − β1) g_t
         v = self.beta2 * state.v + (1 - self.beta2) * g * g    # v_t = β2 v_{t−1} + (1 − β2) g_t²
         state_next = AdamState(t, m, v)                        # the state after step t
         m_hat, v_hat = self.corrected(state_next)              # m̂_t, v̂_t
-        theta_next = theta - self.lr * m_hat / self._denominator(v_hat)  # θ_{t+1} = θ_t − η m̂_t/(√v̂_t + ε)
+        theta_next = theta - self.lr * m_hat / self._denominator(v_hat)  # θ_t = θ_{t−1} − η m̂_t/(√v̂_t + ε)
         return theta_next, state_next
 
     def corrected(self, state: AdamState):
-        """(m̂_t, v̂_t) for a state after t ≥ 1 steps; (m_t, v_t) when bias_correction is off."""
+        r""":math:`(\hat m_t, \hat v_t)` for a state after :math:`t \ge 1` steps.
+
+        :math:`(m_t, v_t)` themselves when ``bias_correction`` is off.
+        """
         if not self.bias_correction:
             return state.m, state.v
         m_hat = state.m / (1 - self.beta1 ** state.t)          # m̂_t = m_t / (1 − β1^t)
@@ -89,7 +107,10 @@ class Adam(Optimizer):
         return m_hat, v_hat
 
     def effective_lr(self, state: AdamState) -> np.ndarray:
-        """η / (√v̂_t + ε), the rate each coordinate's m̂_t is multiplied by (state after t ≥ 1 steps)."""
+        r""":math:`\eta / (\sqrt{\hat v_t} + \epsilon)`, the rate each coordinate's :math:`\hat m_t` is multiplied by.
+
+        ``state`` is a state after :math:`t \ge 1` steps.
+        """
         return self.lr / self._denominator(self.corrected(state)[1])
 
     def _denominator(self, v_hat: np.ndarray) -> np.ndarray:

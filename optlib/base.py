@@ -3,12 +3,13 @@
 An optimizer is a small immutable object holding only its hyperparameters. Following optax, it is a
 pair of pure functions:
 
-* ``init(theta) -> state``: the state before the first step, all zeros (V_0 = G_0 = m_0 = v_0 = 0).
-* ``step(grad, theta, state) -> (theta_next, state_next)``: one update θ_t → θ_{t+1}. ``grad`` is the
-  function θ ↦ ∇J(θ); the optimizer calls it where the notes evaluate the gradient (at θ_t, or at
-  θ_temp for NAG). Inputs are never mutated.
+* ``init(theta) -> state``: the state before the first step, all zeros (V₀ = G₀ = m₀ = v₀ = 0).
+* ``step(grad, theta, state) -> (theta_next, state_next)``: step t, from θₜ₋₁ and the state after t − 1
+  steps to θₜ and the state after t steps. ``grad`` is the function θ ↦ ∇J(θ); the optimizer calls it
+  where the notes evaluate the gradient (at θₜ₋₁, or at θ_temp for NAG), and gₜ is what it returns.
+  Inputs are never mutated.
 
-``run`` repeats ``step`` and records everything a chapter plots: θ_0 … θ_T, the gradient each step
+``run`` repeats ``step`` and records everything a chapter plots: θ₀ … θ_T, the gradient each step
 used, the state after each step, and the loss if asked for.
 """
 
@@ -62,10 +63,10 @@ class Optimizer:
 
 
 class DivergenceError(FloatingPointError):
-    """A run produced a value that is not finite (overflow or NaN) and was stopped there.
+    r"""A run produced a value that is not finite (overflow or NaN) and was stopped there.
 
-    ``trajectory`` holds the finite part of the run (θ_0 … θ_{k-1}); ``step`` is k, the step whose
-    result was not finite.
+    ``trajectory`` holds the finite part of the run (:math:`\theta_0, \dots, \theta_{k-1}`); ``step`` is
+    :math:`k`, the step whose result was not finite.
     """
 
     def __init__(self, message: str, trajectory: "Trajectory", step: int):
@@ -76,21 +77,23 @@ class DivergenceError(FloatingPointError):
 
 @dataclass(frozen=True)
 class Trajectory:
-    """The record of ``run``: ``thetas[t]`` is θ_t, for t = 0 … T.
+    r"""The record of ``run``: ``thetas[t]`` is :math:`\theta_t`, for :math:`t = 0, \dots, T`.
 
     Attributes
     ----------
     optimizer : Optimizer
         The optimizer that made the run.
     thetas : ndarray
-        θ_0 … θ_T, of shape ``(T + 1,) + theta0.shape``, with ``thetas[0]`` equal to θ_0. T is ``steps``, or less if the run diverged.
+        :math:`\theta_0, \dots, \theta_T`, of shape ``(T + 1,) + theta0.shape``, with ``thetas[0]`` the start
+        :math:`\theta_0`. :math:`T` is ``steps``, or less if the run diverged.
     grads : ndarray
-        Of shape ``(T,) + theta0.shape``: ``grads[t - 1]`` is the gradient that step t used: ∇J(θ_{t-1}), or ∇J(θ_temp) for NAG.
+        Of shape ``(T,) + theta0.shape``: ``grads[t - 1]`` is :math:`g_t`, the gradient that step :math:`t`
+        used: :math:`\nabla J(\theta_{t-1})`, or :math:`\nabla J(\theta_{temp})` for NAG.
     states : tuple
-        ``states[t]`` is the optimizer state after t steps (``states[0]`` is the zero state), or an
+        ``states[t]`` is the optimizer state after :math:`t` steps (``states[0]`` is the zero state), or an
         empty tuple when ``run(..., keep_states=False)``.
     losses : ndarray or None
-        J(θ_t) for t = 0 … T when ``run`` was given ``loss``.
+        :math:`J(\theta_t)` for :math:`t = 0, \dots, T` when ``run`` was given ``loss``.
     diverged_at : int or None
         The step whose result was not finite, or None when every step stayed finite.
     message : str
@@ -107,12 +110,12 @@ class Trajectory:
 
     @property
     def steps(self) -> int:
-        """T, the number of steps made."""
+        r""":math:`T`, the number of steps made."""
         return len(self.thetas) - 1
 
     @property
     def final(self) -> np.ndarray:
-        """θ_T, the last parameters."""
+        r""":math:`\theta_T`, the last parameters."""
         return self.thetas[-1]
 
     @property
@@ -121,11 +124,11 @@ class Trajectory:
         return self.diverged_at is not None
 
     def grad_norms(self) -> np.ndarray:
-        """‖g_t‖₂ for each step (the Euclidean norm over all parameters)."""
+        r""":math:`\lVert g_t \rVert_2` for each step :math:`t = 1, \dots, T` (the Euclidean norm over all parameters)."""
         return np.sqrt(np.sum(self.grads.reshape(len(self.grads), -1) ** 2, axis=1))
 
     def state_field(self, name: str) -> np.ndarray:
-        """One field of the state stacked over t = 0 … T, e.g. ``traj.state_field("V")``."""
+        r"""One field of the state stacked over :math:`t = 0, \dots, T`, e.g. ``traj.state_field("V")``."""
         if not self.states:
             raise ValueError("this run kept no states: call run(..., keep_states=True)")
         return np.stack([np.asarray(getattr(s, name)) for s in self.states])
@@ -136,7 +139,7 @@ _DIVERGENCE = ("raise", "stop")
 
 def run(optimizer: Optimizer, grad: Grad, theta0, steps: int, *, loss: Optional[Callable] = None,
         on_divergence: str = "raise", keep_states: bool = True) -> Trajectory:
-    """Make ``steps`` updates of ``optimizer`` from θ_0 = ``theta0``.
+    r"""Make ``steps`` updates of ``optimizer`` from :math:`\theta_0` = ``theta0``.
 
     Parameters
     ----------
@@ -144,15 +147,17 @@ def run(optimizer: Optimizer, grad: Grad, theta0, steps: int, *, loss: Optional[
         One of :class:`optlib.GD`, :class:`optlib.Momentum`, :class:`optlib.NAG`,
         :class:`optlib.AdaGrad`, :class:`optlib.RMSProp`, :class:`optlib.Adam`.
     grad : callable
-        θ ↦ ∇J(θ), returning an array of θ's shape.
+        :math:`\theta \mapsto \nabla J(\theta)`, returning an array of :math:`\theta`'s shape.
     theta0 : array_like
-        θ_0. Integers and lists are taken as float64; ``theta0`` itself is never modified.
+        :math:`\theta_0`. Integers and lists are taken as float64; ``theta0`` itself is never modified.
     steps : int
-        T ≥ 0, the number of updates.
+        :math:`T \ge 0`, the number of updates.
     loss : callable, optional
-        θ ↦ J(θ); when given, ``Trajectory.losses`` holds J(θ_0) … J(θ_T).
+        :math:`\theta \mapsto J(\theta)`; when given, ``Trajectory.losses`` holds
+        :math:`J(\theta_0), \dots, J(\theta_T)`.
     on_divergence : str
-        ``"raise"`` (the default) or ``"stop"``: what to do when a step gives a non-finite θ, gradient or state: ``"raise"`` a
+        ``"raise"`` (the default) or ``"stop"``: what to do when a step gives a non-finite
+        :math:`\theta`, gradient or state: ``"raise"`` a
         :class:`DivergenceError` carrying the finite part of the run, or ``"stop"`` and return that
         part with ``diverged_at`` and ``message`` set. No NaN row is ever stored, and numpy's overflow
         warnings are silenced because the run reports the overflow itself.

@@ -19,12 +19,14 @@ class GD(Optimizer):
 
     .. math::
 
-        \theta_{t+1} = \theta_t - \alpha\, g_t, \qquad g_t = \nabla J(\theta_t)
+        \theta_t = \theta_{t-1} - \alpha\, g_t, \qquad g_t = \nabla J(\theta_{t-1})
 
-    ``lr`` is α, the learning rate (α > 0).
+    for the steps :math:`t = 1, 2, \dots` from the start :math:`\theta_0`. ``lr`` is :math:`\alpha`,
+    the learning rate (:math:`\alpha > 0`).
 
     Reference: the notes, "Introduction" ("the original update equation", written there as
-    θ_{t+1} = θ_t − α dJ/dθ).
+    :math:`\theta_{t+1} = \theta_t - \alpha\, dJ/d\theta`, the same rule with the gradient taken at
+    the point it leaves).
 
     Examples
     --------
@@ -45,6 +47,6 @@ class GD(Optimizer):
         return GDState()
 
     def step(self, grad: Grad, theta: np.ndarray, state: GDState):
-        g = grad(theta)                      # g_t = ∇J(θ_t)
-        theta_next = theta - self.lr * g     # θ_{t+1} = θ_t − α g_t
+        g = grad(theta)                      # g_t = ∇J(θ_{t−1})
+        theta_next = theta - self.lr * g     # θ_t = θ_{t−1} − α g_t
         return theta_next, state

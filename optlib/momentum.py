@@ -11,25 +11,34 @@ from .base import Grad, Optimizer
 
 
 class MomentumState(NamedTuple):
-    """The velocity V_t (V_0 = 0, an n × 1 vector of zeros in the notes)."""
+    r"""The velocity :math:`V_t` after step :math:`t`.
+
+    Before the first step :math:`V_0 = 0`, the notes' :math:`n \times 1` vector of zeros.
+    """
 
     V: np.ndarray
 
 
 class Momentum(Optimizer):
-    r"""Gradient descent with momentum, in the notes' form (velocity includes α).
+    r"""Gradient descent with momentum, in the notes' form (the velocity includes :math:`\alpha`).
 
     .. math::
 
-        V_t = \gamma V_{t-1} + \alpha \nabla J(\theta_t), \qquad
-        \theta_{t+1} = \theta_t - V_t, \qquad V_0 = 0
+        V_t = \gamma V_{t-1} + \alpha\, g_t, \qquad \theta_t = \theta_{t-1} - V_t
 
-    ``lr`` is α (α > 0) and ``gamma`` is γ, the momentum (0 ≤ γ < 1; the notes' usual value is 0.9).
-    With γ = 0 this is exactly :class:`optlib.GD`. Unrolled, V_t = Σ_{i=1}^{t} γ^{t−i} α ∇J(θ_i): an
-    exponentially weighted sum of past gradients (:func:`optlib.unrolled_velocity`).
+        g_t = \nabla J(\theta_{t-1}), \qquad V_0 = 0
 
-    Reference: the notes, "Momentum"; Polyak (1964). ``torch.optim.SGD(momentum=γ)`` keeps the
-    velocity without α (b_t = γ b_{t−1} + g_t, θ ← θ − α b_t); with a constant α the iterates agree.
+    for the steps :math:`t = 1, 2, \dots` from the start :math:`\theta_0`. ``lr`` is :math:`\alpha`
+    (:math:`\alpha > 0`) and ``gamma`` is :math:`\gamma`, the momentum (:math:`0 \le \gamma < 1`; the
+    notes' usual value is 0.9). With :math:`\gamma = 0` this is exactly :class:`optlib.GD`. Unrolled,
+    :math:`V_t = \sum_{i=1}^{t} \gamma^{t-i} \alpha\, g_i`: an exponentially weighted sum of past
+    gradients (:func:`optlib.unrolled_velocity`).
+
+    Reference: the notes, "Momentum", which write :math:`V_t = \gamma V_{t-1} + \alpha \nabla\theta_t`
+    and :math:`\theta_{t+1} = \theta_t - V_t` with the start numbered :math:`\theta_1`; Polyak (1964).
+    ``torch.optim.SGD(momentum=γ)`` keeps the velocity without :math:`\alpha`
+    (:math:`b_t = \gamma b_{t-1} + g_t`, :math:`\theta_t = \theta_{t-1} - \alpha b_t`); with a constant
+    :math:`\alpha` the iterates agree.
 
     Examples
     --------
@@ -60,7 +69,7 @@ class Momentum(Optimizer):
 
 
 class NAGState(NamedTuple):
-    """The velocity V_t (V_0 = 0)."""
+    r"""The velocity :math:`V_t` after step :math:`t` (:math:`V_0 = 0`)."""
 
     V: np.ndarray
 
@@ -70,16 +79,21 @@ class NAG(Optimizer):
 
     .. math::
 
-        \theta_{temp} = \theta_t - \gamma V_{t-1}, \qquad
-        V_t = \gamma V_{t-1} + \alpha \nabla J(\theta_{temp}), \qquad
-        \theta_{t+1} = \theta_t - V_t, \qquad V_0 = 0
+        \theta_{temp} = \theta_{t-1} - \gamma V_{t-1}, \qquad g_t = \nabla J(\theta_{temp})
 
-    which is the same point as θ_{t+1} = θ_temp − α∇J(θ_temp). ``lr`` is α (α > 0) and ``gamma`` is γ
-    (0 ≤ γ < 1). The gradient is taken at the look-ahead point θ_temp, never at θ_t.
+        V_t = \gamma V_{t-1} + \alpha\, g_t
 
-    Reference: the notes, "NAG (Nesterov Accelerated Gradient)"; Nesterov (1983); Sutskever et al.
-    (2013), whose form this is. ``torch.optim.SGD(nesterov=True)`` stores the look-ahead point
-    θ_temp instead of θ_t (see the appendix on PyTorch).
+        \theta_t = \theta_{t-1} - V_t, \qquad V_0 = 0
+
+    for the steps :math:`t = 1, 2, \dots` from the start :math:`\theta_0`; :math:`\theta_t` is the same
+    point as :math:`\theta_{temp} - \alpha\, g_t`. ``lr`` is :math:`\alpha` (:math:`\alpha > 0`) and
+    ``gamma`` is :math:`\gamma` (:math:`0 \le \gamma < 1`). The gradient is taken at the look-ahead point
+    :math:`\theta_{temp}`, never at :math:`\theta_{t-1}`.
+
+    Reference: the notes, "NAG (Nesterov Accelerated Gradient)", with the start numbered
+    :math:`\theta_1`; Nesterov (1983); Sutskever et al. (2013), whose form this is.
+    ``torch.optim.SGD(nesterov=True)`` stores the look-ahead point
+    :math:`\theta_t - \gamma V_t` instead of :math:`\theta_t` (see the appendix on PyTorch).
 
     Examples
     --------
@@ -103,7 +117,10 @@ class NAG(Optimizer):
         return NAGState(V=np.zeros_like(theta))                            # V_0 = 0
 
     def lookahead(self, theta: np.ndarray, state: NAGState) -> np.ndarray:
-        """θ_temp = θ_t − γV_{t−1}, the point where the next step takes its gradient."""
+        r""":math:`\theta_{temp} = \theta_{t-1} - \gamma V_{t-1}`, where step :math:`t` takes its gradient.
+
+        ``theta`` is :math:`\theta_{t-1}` and ``state`` the state after :math:`t - 1` steps.
+        """
         return theta - self.gamma * state.V
 
     def step(self, grad: Grad, theta: np.ndarray, state: NAGState):

@@ -47,7 +47,10 @@ NOTES = {
 
 #: allowed numbers of the Markdown pages (not notebooks), page stem -> {number: reason}
 PAGES: dict[str, dict[str, str]] = {
-    "index": {},
+    "index": {
+        "3.11": "a Python version the Makefile accepts", "3.12": "a Python version the Makefile accepts",
+        "3.13": "a Python version the Makefile accepts",
+    },
     "glossary": {},
     "api": {},
     "references": {
@@ -56,7 +59,7 @@ PAGES: dict[str, dict[str, str]] = {
         "2012": "year of Hinton's lecture on RMSProp", "2013": "year of Sutskever et al.",
         "2016": "year of Goodfellow et al. and Ruder", "2018": "year of Reddi et al.",
         "2019": "year of Loshchilov & Hutter", "2004": "year of Nesterov's book",
-        "1986": "year of Rumelhart et al.", "1951": "year of Robbins & Monro",
+        "1986": "year of Rumelhart et al.", "1951": "year of Robbins & Monro", "2017": "year of Goh's article",
     },
 }
 

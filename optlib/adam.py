@@ -26,8 +26,9 @@ class Adam(Optimizer):
 
     .. math::
 
-        m_t = \beta_1 m_{t-1} + (1 - \beta_1)\, g_t, \qquad
-        v_t = \beta_2 v_{t-1} + (1 - \beta_2)\, g_t^2, \qquad g_t = \nabla J(\theta_{t-1})
+        g_t = \nabla J(\theta_{t-1}), \qquad m_t = \beta_1 m_{t-1} + (1 - \beta_1)\, g_t
+
+        v_t = \beta_2 v_{t-1} + (1 - \beta_2)\, g_t^2
 
         \hat m_t = \frac{m_t}{1 - \beta_1^t}, \qquad \hat v_t = \frac{v_t}{1 - \beta_2^t}
 

@@ -65,3 +65,72 @@ def test_optimizer_docstrings_carry_their_equations():
     # the reference renders the notes' update of each optimizer as math
     for cls in optlib.OPTIMIZERS:
         assert ".. math::" in own_docstring(cls), f"{cls.__name__}'s docstring has no math block"
+
+
+# --------------------------------------------------------------------------- what the API page shows a reader
+# Math in a docstring is typeset on the page: display equations in ``.. math::`` blocks, symbols in running
+# text as :math:`…` roles. A subscript or superscript written with braces outside them (θ_{t+1}, V_{t-1})
+# would reach the reader as raw TeX. These are the docstrings written that way so far (the optimizers of
+# gd.py, momentum.py and adam.py, and base.py's run/Trajectory); the others keep plain Unicode for now.
+TYPESET = ["GD", "GDState", "Momentum", "MomentumState", "NAG", "NAGState", "Adam", "AdamState",
+           "Optimizer", "run", "Trajectory", "DivergenceError"]
+
+
+def _shown_docstrings(obj):
+    """(name, docstring) of an object and of the public members autodoc's ``:members:`` shows."""
+    yield obj.__name__, inspect.getdoc(obj) or ""
+    if inspect.isclass(obj):
+        for name, member in vars(obj).items():
+            if not name.startswith("_") and (inspect.isfunction(member) or isinstance(member, property)):
+                yield f"{obj.__name__}.{name}", inspect.getdoc(member) or ""
+
+
+def _prose(doc: str) -> str:
+    """A docstring without its math blocks, :math: roles, ``literals`` and doctest examples."""
+    out, in_math = [], False
+    for line in doc.splitlines():
+        if line.strip().startswith(".. math::"):
+            in_math = True
+            continue
+        if in_math and (not line.strip() or line.startswith(" ")):
+            continue
+        in_math = False
+        if line.lstrip().startswith((">>>", "...")):
+            continue
+        out.append(line)
+    text = "\n".join(out)
+    text = re.sub(r":math:`[^`]*`", " ", text)
+    return re.sub(r"``[^`]*``", " ", text)
+
+
+@pytest.mark.parametrize("name", TYPESET)
+def test_docstring_math_is_typeset(name):
+    raw = [(where, m.group(0)) for where, doc in _shown_docstrings(getattr(optlib, name))
+           for m in re.finditer(r"\w[_^]\{[^}]*\}", _prose(doc))]
+    assert not raw, f"raw TeX outside :math: roles and math blocks: {raw}"
+
+
+def test_prose_guard_sees_raw_tex():
+    # the guard above is not empty: raw braces in text are found, typeset ones are not
+    assert re.search(r"\w[_^]\{", _prose("step θ_{t+1} = θ_t"))
+    assert not re.search(r"\w[_^]\{", _prose(":math:`\\theta_{t+1}`\n\n.. math::\n\n    V_{t-1}\n"))
+
+
+#: words of the test machinery that a reader of the API page must not meet
+TEST_WORDS = re.compile(r"nbval|pytest|tests/|test_\w+\.py")
+
+
+def test_api_page_text_speaks_to_students():
+    text = API_MD.read_text(encoding="utf-8")
+    docs = "\n".join(doc for name in TYPESET for _, doc in _shown_docstrings(getattr(optlib, name)))
+    for where, body in (("book/api.md", text), ("the docstrings", docs)):
+        m = TEST_WORDS.search(body)
+        assert not m, f"{where} mentions the test machinery ({m.group(0)!r}): say it in CONTRIBUTING.md instead"
+
+
+def test_api_page_code_fits_the_column():
+    # code lines of the page fit 79 columns (nothing cut at 1280 px)
+    text = API_MD.read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    long = [ln for block in blocks for ln in block.splitlines() if len(ln) > 79]
+    assert not long, f"code lines wider than 79 columns on the API page: {long}"

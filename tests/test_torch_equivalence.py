@@ -3,7 +3,8 @@
 Each optimizer runs 60 steps in float64 from the same θ_0, fed the same gradient function, and the
 iterates must agree to rtol = 1e-12 (they differ only by rounding: torch folds Adam's corrections into a
 step size, for example). The largest difference measured is written to
-artifacts/torch-equivalence.txt, which CI prints and the PyTorch appendix quotes.
+artifacts/torch-equivalence.txt, which CI prints (the PyTorch appendix states the settings, which
+tests/test_claims_pytorch.py holds to the page, and not the round-off measured).
 
 Skipped, saying why, where torch is not installed: it is not a reader's requirement. CI installs
 torch==2.13.0 (a CPU build; a plain `pip install torch` would pull a multi-GB CUDA build).

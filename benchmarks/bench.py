@@ -5,6 +5,9 @@
 2. small: 2-D steps per second through ``optlib.run``, the gradient call included.
 3. interaction: slider change → finished redraw (PNG included) for each widget of ``optlib.widgets``.
 4. book: ``make test`` after set-up, the site build from stored outputs, the weight of each built page.
+5. e2e: in JupyterLab (headless, loopback port, a fresh copy of the book in _build/bench/lab) driven
+   from Chromium by playwright: a key press on each chapter's slider → the new figure in the page, median
+   and p95, beside the kernel's part of the same moves (benchmarks/e2e.py).
 
 Every comparison is measured in one run, its candidates interleaved (benchmarks/timing.py), and reported
 as the median over repetitions. Nothing here asserts a time: the table says met or missed, a person reads.
@@ -14,6 +17,8 @@ Without torch the benchmark still runs and says so. The table is printed and als
     python -m benchmarks                      # everything (the book part runs `make test`: minutes)
     python -m benchmarks --skip book          # the library parts only (about a minute)
     python -m benchmarks --only steps --sizes 2 1000
+    python -m benchmarks --only e2e           # the live latency alone (a few minutes; `make bench
+                                              #  BENCH_ARGS="--only e2e"`)
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PARTS = ("steps", "small", "interaction", "book")
+PARTS = ("steps", "small", "interaction", "e2e", "book")
 
 TARGET_STEP_SMALL = 1.0    # optlib ÷ torch default, n ≤ 1e5
 TARGET_STEP_LARGE = 1.5    # optlib ÷ torch default, n = 1e6
@@ -186,6 +191,33 @@ def part_interaction(args) -> list:
     return rows
 
 
+def part_e2e(args) -> list:
+    from . import e2e
+
+    rows = []
+    for r in e2e.measure(moves=args.moves, only=args.widgets):
+        if "error" in r:
+            rows.append(("5 e2e", r["widget"], "ERROR", r["error"], "", "", "n/a"))
+            continue
+        switch = r["what"] == "switch"
+        target = (f"median ≤ {e2e.TARGET_SWITCH * 1e3:.0f} ms" if switch else
+                  f"median ≤ {e2e.TARGET_MEDIAN * 1e3:.0f} ms, p95 ≤ {e2e.TARGET_P95 * 1e3:.0f} ms")
+        measured = (f"median {_t(r['median_s'])}, p95 {_t(r['p95_s'])} of {r['n']}"
+                    + (f", {r['lost']} moves showed no new figure within 15 s" if r["lost"] else ""))
+        rest = r["median_s"] - r["kernel_median_s"]
+        if switch:
+            parts = f"kernel (new explorer: runs, first draw, layout) median {_t(r['kernel_median_s'])}"
+        else:
+            parts = (f"kernel median {_t(r['kernel_median_s'])} (of which PNG render {_t(r['png_median_s'])}); "
+                     f"the rest (websocket, JSON, browser: new output, decode) {_t(max(rest, 0))}")
+        verdict = _verdict(r["met"])
+        if not r["met"] and r["n"]:
+            verdict += (": the kernel's part" if r["kernel_median_s"] >= rest else ": transport and browser") \
+                + " is the larger share"
+        rows.append(("5 e2e", f"key press → new figure: {r['widget']}", measured, parts, "", target, verdict))
+    return rows
+
+
 def part_book(args) -> list:
     from . import book
 
@@ -231,6 +263,8 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", nargs="+", type=int, default=[2, 1_000, 100_000, 1_000_000])
     parser.add_argument("--reps", type=int, default=9, help="interleaved repetitions per comparison")
     parser.add_argument("--changes", type=int, default=12, help="slider changes per widget")
+    parser.add_argument("--moves", type=int, default=20, help="e2e: key presses per widget (per problem)")
+    parser.add_argument("--widgets", nargs="+", help="e2e: only these (e.g. momentum playground)")
     parser.add_argument("--out", default=str(ROOT / "artifacts" / "bench.md"))
     args = parser.parse_args(argv)
     parts = [p for p in (args.only or PARTS) if p not in args.skip]
@@ -253,6 +287,8 @@ def main(argv=None) -> int:
             rows += part_small(args)
         elif part == "interaction":
             rows += part_interaction(args)
+        elif part == "e2e":
+            rows += part_e2e(args)
         elif part == "book":
             rows += part_book(args)
     lines.append(f"load average at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "

@@ -76,7 +76,14 @@ def clean(args) -> int:
     print(status_after or "  (clean)")
     new_lines = sorted(set(status_after.splitlines()) - set(status_before.splitlines()))
     print(f"lines new in git status: {new_lines or 'none'}")
-    return 1 if changed or any("book/" in line or "_build" in line for line in new_lines) else 0
+    # Other people may edit the tree meanwhile; what this run could have changed is the chapter it opened
+    # (Lab serves only the working copy: the server refuses any path outside its root).
+    mine = [k for k in changed if k == args.chapter] + [line for line in new_lines
+                                                         if args.chapter in line or "_build" in line]
+    print(f"changed by this run: {mine or 'nothing'}" + (f" (other files changed meanwhile by someone else: "
+                                                         f"{[k for k in changed if k != args.chapter]})"
+                                                         if set(changed) - {args.chapter} else ""))
+    return 1 if mine else 0
 
 
 def direct(args) -> int:

@@ -94,6 +94,8 @@ class Explorer:
         self._legend, self._legend_names = None, ()
         self._backgrounds: Dict[tuple, object] = {}    # the figure without its lines, by loss-axis limits
         self._frozen = False
+        self._static = None                             # the figure without the loss panel and the lines
+        self._hold = False                              # set_values: one update for several sliders
         # A Figure not registered with pyplot: the inline backend does not show it by itself.
         self.fig = Figure(figsize=figsize, dpi=self.DPI, layout="constrained")
         self.canvas = FigureCanvasAgg(self.fig)    # drawn by render_png, attached once
@@ -125,6 +127,17 @@ class Explorer:
         return {name: s.value for name, s in self.sliders.items()}
 
     def _on_change(self, change) -> None:
+        if not self._hold:
+            self.update()
+
+    def set_values(self, values: dict) -> None:
+        """Set several sliders at once ({name: value}), then re-run and redraw once."""
+        self._hold = True
+        try:
+            for name, value in values.items():
+                self.sliders[name].value = value
+        finally:
+            self._hold = False
         self.update()
 
     def spoken_values(self) -> str:
@@ -173,7 +186,12 @@ class Explorer:
                 starts.append(shown[0])
         self._set_loss_limits(lows, highs, starts)
         if self._legend_names != tuple(self.lines):      # the legend changes only with the set of lines
-            self._legend = self.ax_loss.legend(loc="upper right", fontsize="small")
+            # under the panels, off the data: it is drawn with the background, never over a moving line
+            if self._legend is not None:
+                self._legend.remove()
+            curves = [curve for _, curve in self.lines.values()]
+            self._legend = self.fig.legend(curves, list(self.lines), loc="outside lower center",
+                                           ncols=min(len(curves), 6), fontsize="small", frameon=False)
             self._legend_names = tuple(self.lines)
         self.status.value = "; ".join(notes)
         self.spoken.value = f'<div role="status" aria-live="polite" style="{_SR_ONLY}">{self.spoken_values()}</div>'
@@ -202,18 +220,17 @@ class Explorer:
     BACKGROUNDS = 12
 
     def _moving(self) -> list:
-        """The artists a move changes: paths, loss curves, and the legend drawn over them."""
-        artists = [a for pair in self.lines.values() for a in pair if a is not None]
-        return artists + ([self._legend] if self._legend is not None else [])
+        """The artists a move changes: the paths and the loss curves."""
+        return [a for pair in self.lines.values() for a in pair if a is not None]
 
     def _over_lines(self) -> list:
-        """What a full draw puts over the lines (a higher zorder: frames, marks, the legend), in its order.
+        """What a full draw puts over the lines (a higher zorder: frames, marks), in its order.
 
         The axes' tick marks and labels stay in the background: they lie outside the frame, where no
         line is drawn."""
         from matplotlib.axis import Axis
 
-        moving = set(self._moving()) - {self._legend}
+        moving = set(self._moving())
         low = min((a.get_zorder() for a in moving), default=2)
         over = []
         for ax in self.fig.axes:
@@ -226,9 +243,10 @@ class Explorer:
         """The figure as PNG bytes, as the live notebook shows it.
 
         The layout is solved at the first render, then frozen. The figure without its lines (contours,
-        axes, ticks, labels: most of the drawing time) is drawn once per span of the loss axis and kept;
-        a move restores it and draws only the lines and the legend over it, then encodes the pixels
-        directly. The pixels are those of a full draw: same artists, same order.
+        axes, ticks, labels: most of the drawing time) is kept: the part outside the loss panel is drawn
+        once, the loss panel once per span of its axis. A move restores it and draws only the lines (and
+        the frames and marks a full draw puts over them), then encodes the pixels directly. The pixels
+        are those of a full draw: same artists, same order.
         """
         import io
 
@@ -236,7 +254,9 @@ class Explorer:
 
         moving = self._moving()
         if not self._frozen:
-            self.canvas.draw()                      # first render: solve the layout, then keep it
+            engine = self.fig.get_layout_engine()   # first render: solve the layout (what a draw would
+            if engine is not None:                  # do first, without drawing), then keep it
+                engine.execute(self.fig)
             self.fig.set_layout_engine("none")
             self._frozen = True
         over = self._over_lines()
@@ -245,7 +265,15 @@ class Explorer:
         key = (self.ax_loss.get_ylim(), self.ax_loss.get_xlim())
         background = self._backgrounds.pop(key, None)
         if background is None:
-            self.canvas.draw()
+            # the loss panel over the rest of the figure (the contours, the path panel's axes), drawn once
+            if self._static is None:
+                self.ax_loss.set_visible(False)
+                self.canvas.draw()
+                self.ax_loss.set_visible(True)
+                self._static = self.canvas.copy_from_bbox(self.fig.bbox)
+            else:
+                self.canvas.restore_region(self._static)
+            self.fig.draw_artist(self.ax_loss)
             background = self.canvas.copy_from_bbox(self.fig.bbox)
             if len(self._backgrounds) >= self.BACKGROUNDS:
                 self._backgrounds.pop(next(iter(self._backgrounds)))
@@ -253,8 +281,7 @@ class Explorer:
             self.canvas.restore_region(background)
         self._backgrounds[key] = background
         for a in moving:
-            if a is not self._legend:
-                a.axes.draw_artist(a)
+            a.axes.draw_artist(a)
         for a in over:
             a.axes.draw_artist(a)
         for a in moving + over:
@@ -416,6 +443,7 @@ class Playground:
         if unknown:
             raise ValueError(f"unknown optimizer(s) {unknown}; choose from {list(self.classes)}")
         self._instances: dict = {}
+        self._explorers: dict = {}
         #: seconds each rebuild took (a new problem or set of optimizers), for `make bench`
         self.timings = collections.deque(maxlen=1000)
         # the menu as wide as its longest name ("two-layer network (two moons)" is not cut)
@@ -473,8 +501,16 @@ class Playground:
 
         start = time.perf_counter()
         name = self.problem_menu.value
-        self.explorer = Explorer(self.problem, self.make, self._params(reset_lrs), steps=self.steps[name],
-                                 title=f"{name}: {self.steps[name]} steps")
+        params = self._params(reset_lrs)
+        # one explorer per problem and set of optimizers, kept: coming back to one redraws its figure
+        # with the sliders' values instead of building it again (its runs and backgrounds are kept too)
+        key = (name, tuple(self.selected()))
+        if key in self._explorers:
+            self.explorer = self._explorers[key]
+            self.explorer.set_values({k: p.value for k, p in params.items()})
+        else:
+            self.explorer = self._explorers[key] = Explorer(
+                self.problem, self.make, params, steps=self.steps[name], title=f"{name}: {self.steps[name]} steps")
         self.sliders = self.explorer.sliders
         lr_row = [s for k, s in self.sliders.items() if k.startswith("lr_")]
         decay_row = [s for k, s in self.sliders.items() if not k.startswith("lr_")]

@@ -107,3 +107,23 @@ def test_the_loss_axis_spans_whole_decades():
     for curve in (c for _, c in ex.lines.values()):
         y = np.asarray(curve.get_ydata())
         assert y.min() >= 10 ** low and y.max() <= 10 ** high
+
+
+def test_coming_back_to_a_problem_reuses_its_figure_with_the_sliders_values(monkeypatch):
+    pg = quietly(lambda: w.playground(selected=["GD", "Adam"], steps={"saddle": 20, "Rosenbrock": 30},
+                                      problem="saddle"))
+    first = pg.explorer
+    move(pg.sliders["lr_GD"], 0.05)
+    move(pg.sliders["beta1"], 0.5)
+    move(pg.problem_menu, "Rosenbrock")
+    assert pg.explorer is not first
+    updates = []
+    monkeypatch.setattr(w.Explorer, "update", lambda self, _real=w.Explorer.update: (updates.append(1),
+                                                                                       _real(self)))
+    move(pg.problem_menu, "saddle")
+    assert pg.explorer is first and len(updates) == 1           # one redraw, not one per slider
+    assert pg.sliders["lr_GD"].value == pytest.approx(w.PLAYGROUND_LRS["GD"])   # α reset for the problem
+    assert pg.sliders["beta1"].value == pytest.approx(0.5)                      # decays carried over
+    fresh = optlib.run(optlib.Adam(w.PLAYGROUND_LRS["Adam"], beta1=0.5), pg.problem.grad, pg.problem.theta0,
+                       20, loss=pg.problem.loss, on_divergence="stop")
+    np.testing.assert_array_equal(pg.explorer.trajectories["Adam"].thetas, fresh.thetas)

@@ -1,0 +1,151 @@
+"""The claims chapter 6 (RMSProp) makes in its prose, computed afresh with optlib.
+
+Each test quotes the sentence it guards. The stored notebook proves its printed numbers are current; these
+tests prove that the words around them stay true, so a change to optlib that turns a sentence false fails
+here with a readable message.
+"""
+
+import numpy as np
+import pytest
+
+import optlib
+
+#: numbers the chapter's Markdown quotes that are inputs, not results (tests/test_prose_numbers.py reads this)
+QUOTED_INPUTS = {
+    "0.1": "an input: the rate α = 0.1 of the noisy runs and of the sliders' runs",
+    "0.5": "an input: α = 0.5 in the table against AdaGrad, and β = 0.5 in the sliders' runs",
+}
+
+
+def _gaps(opt, problem, steps=100):
+    traj = optlib.run(opt, problem.grad, problem.theta0, steps, loss=problem.loss, keep_states=False)
+    return traj.losses - problem.f_min
+
+
+def test_ewma_weights_are_the_recursion_and_sum_to_one_minus_beta_t():
+    # "checks them against the recursion itself" and "they sum to (1 − β)Σβ^k = 1 − β^t, which tends to 1"
+    for beta in (0.5, 0.9, 0.99):
+        for t in (1, 5, 100):
+            w = optlib.ewma_weights(beta, t)
+            np.testing.assert_allclose(w, optlib.ewma_coefficients(beta, t)[t - 1], rtol=0, atol=1e-12)
+            assert w.sum() == pytest.approx(1 - beta ** t, rel=1e-12)
+
+
+def test_the_window_holds_about_1_minus_1_over_e_of_the_weight():
+    # "the last 1/(1 − β) gradients carry about 1 − e^{-1} ≈ 0.632 of the total weight"
+    for beta in (0.9, 0.99, 0.999):
+        n = round(optlib.effective_memory(beta))
+        w = optlib.ewma_weights(beta, 20 * n)
+        assert w[-n:].sum() / w.sum() == pytest.approx(1 - np.exp(-1), abs=0.02)
+
+
+@pytest.fixture(scope="module")
+def noisy():
+    return optlib.linear_regression(scales=(1.0, 10.0), noise=2.0)
+
+
+def test_rmsprop_rate_levels_off_where_adagrad_dies(noisy):
+    # "AdaGrad's slope is close to −1/2 (chapter 5); RMSProp's is close to 0"
+    T = 4000
+    ts = np.arange(1, T + 1)
+    fit = ts >= 100
+    slopes = {}
+    for opt in (optlib.AdaGrad(0.1), optlib.RMSProp(0.1, beta=0.9)):
+        traj = optlib.run(opt, noisy.minibatch_grad(1, seed=0), noisy.minimizer, T)
+        rate = np.array([opt.effective_lr(s)[1] for s in traj.states[1:]])
+        slopes[opt.name] = np.polyfit(np.log(ts[fit]), np.log(rate[fit]), 1)[0]
+    assert abs(slopes["AdaGrad"] + 0.5) < 0.07
+    assert abs(slopes["RMSProp"]) < 0.05
+
+
+@pytest.fixture(scope="module")
+def table(noisy):
+    sparse = optlib.sparse_regression()
+    out = {}
+    for lr in (0.05, 0.5):
+        for opt in (optlib.AdaGrad(lr), optlib.RMSProp(lr, beta=0.9)):
+            d = optlib.run(opt, noisy.minibatch_grad(1, seed=0), np.array([10.0, 10.0]), 10_000,
+                           loss=noisy.loss, keep_states=False)
+            s = optlib.run(opt, sparse.grad, sparse.theta0, 500)
+            out[lr, opt.name] = (d.losses - noisy.f_min, s, np.abs(s.thetas - sparse.minimizer).max(axis=1))
+    return out
+
+
+def test_dense_problem_rmsprop_arrives_where_adagrad_is_killed_at_small_alpha(table):
+    # "at α = 0.05, RMSProp gets close to the minimum where AdaGrad's killed rate leaves it far away ... At
+    # α = 0.5 ... by t = 10 000 it [AdaGrad] ends closer than RMSProp"
+    assert table[0.05, "RMSProp"][0][10_000] < 1e-3 * table[0.05, "AdaGrad"][0][10_000]
+    assert table[0.5, "AdaGrad"][0][10_000] < 0.1 * table[0.5, "RMSProp"][0][10_000]
+
+
+def test_sparse_problem_rmsprop_bounces_at_half_alpha_with_a_growing_rate(table):
+    # "the rate α/(√G_t+ε) grows ... and the step ... does not shrink: at t = 500 the largest step is 1.000 α and
+    # the largest error 0.500 α, for both values of α ... At α = 0.05 it first came within 10^{-9} of the
+    # minimum ... AdaGrad's decaying rate ... lets it converge here, to within 10^{-12}"
+    for lr in (0.05, 0.5):
+        _, s, err = table[lr, "RMSProp"]
+        rate10, rate500 = (s.optimizer.effective_lr(s.states[t]).max() for t in (10, 500))
+        assert rate500 > 2 * rate10
+        step = np.abs(s.thetas[500] - s.thetas[499]).max()
+        assert step / lr == pytest.approx(1.0, abs=0.005)
+        assert err[500] / lr == pytest.approx(0.5, abs=0.005)
+    assert table[0.05, "RMSProp"][2].min() < 1e-9
+    assert table[0.5, "AdaGrad"][2][500] < 1e-12
+
+
+def test_first_steps_are_too_large_by_one_over_root_one_minus_beta_t():
+    # "The first step is more than three times α, 3.1623 α for β = 0.9 ... So RMSProp's rate does fall on a
+    # constant gradient, but only by the factor √(1 − β) ... never a hundredfold"
+    traj = optlib.run(optlib.RMSProp(1.0, beta=0.9), lambda th: np.ones(1), np.zeros(1), 1000)
+    steps = np.abs(np.diff(traj.thetas[:, 0]))
+    t = np.arange(1, 1001)
+    np.testing.assert_allclose(steps, 1 / np.sqrt(1 - 0.9 ** t), rtol=1e-7)
+    assert steps[0] > 3
+    assert steps.min() > steps[0] / 100
+    assert steps[-1] / steps[0] == pytest.approx(np.sqrt(0.1), rel=1e-6)
+
+
+@pytest.fixture(scope="module")
+def slider_runs():
+    prob = optlib.linear_regression(scales=(1.0, 10.0))
+    gaps = {b: _gaps(optlib.RMSProp(0.1, beta=b), prob) for b in (0.0, 0.5, 0.9, 0.99)}
+    gaps["AdaGrad"] = _gaps(optlib.AdaGrad(0.1), prob)
+    return gaps
+
+
+def test_try_it_outcomes_depend_on_beta_and_not_monotonically(slider_runs):
+    # "β = 0 and 0.5: ... bounce around the minimum. β = 0.9: RMSProp converges, then is thrown off ... before
+    # t = 100 ... β = 0.99: ... settles as AdaGrad with α = 1 did ... AdaGrad ... is still on its way"
+    for b in (0.0, 0.5):
+        assert slider_runs[b].min() > 1e-6 and slider_runs[b][-1] > 1e-3
+    g9 = slider_runs[0.9]
+    first = int(np.flatnonzero(g9 < 1e-12)[0])
+    assert g9[first - 1] > 5e-12, "the count of steps to 1e-12 is crossed with a margin"
+    assert g9[-1] > 1e-3, "thrown off before t = 100"
+    g99 = slider_runs[0.99]
+    assert np.all(g99[np.flatnonzero(g99 < 1e-12)[0]:] < 1e-12)
+    assert slider_runs["AdaGrad"][-1] > 0.1
+
+
+def test_beta_0_99_spans_one_window_and_acts_like_a_tenfold_adagrad():
+    # "the weights β^{t−i} fall from 1 to 0.99^{99} ≈ 0.37 ... a rate between α/√(1 − β) = 1.000 and 1.645"
+    w = optlib.ewma_weights(0.99, 100)
+    assert w[0] / w[-1] == pytest.approx(0.99 ** 99, rel=1e-12)
+    assert 0.36 < w[0] / w[-1] < 0.38
+    assert optlib.effective_memory(0.99) == pytest.approx(100)
+    assert 0.1 / np.sqrt(0.01) / np.sqrt(w[0] / w[-1]) == pytest.approx(1.645, abs=5e-4)
+
+
+def test_exercise_beta_zero_is_sign_descent():
+    # exercise 1: "every coordinate moves by exactly α, in the direction opposite to its gradient"
+    opt = optlib.RMSProp(0.2, beta=0.0, eps=0.0)
+    theta = np.array([3.0, -1.0, 0.5])
+    g = np.array([1e-3, -50.0, 2.0]) * theta
+    theta1, _ = opt.step(lambda th: g, theta, opt.init(theta))
+    np.testing.assert_allclose(theta1 - theta, -0.2 * np.sign(g), rtol=1e-14)
+
+
+def test_exercise_window_of_100_is_beta_0_99_and_holds_0_634():
+    # exercise 2: "1/(1 − β) = 100 gives β = 0.99 ... a share of about 0.634"
+    w = optlib.ewma_weights(0.99, 2000)
+    assert w[-100:].sum() / w.sum() == pytest.approx(0.634, abs=5e-4)

@@ -120,10 +120,11 @@ def steps_until(beta: float, remaining: float) -> int:
 
 def _largest_root(b, c):
     """max |r| over the roots of r² − b r + c = 0 (elementwise)."""
-    b, c = np.broadcast_arrays(np.asarray(b, dtype=np.float64), np.asarray(c, dtype=np.float64))
+    b, c = np.broadcast_arrays(np.asarray(b, dtype=np.float64),
+                               np.asarray(c, dtype=np.float64))
     disc = b * b - 4.0 * c
     real = np.sqrt(np.abs(disc))
-    # real roots (b ± √disc)/2 when disc ≥ 0; a complex pair of modulus √c otherwise
+    # real roots (b ± √disc)/2 when disc ≥ 0, else a complex pair of modulus √c
     return np.where(disc >= 0, (np.abs(b) + real) / 2.0, np.sqrt(np.abs(c)))
 
 

@@ -1,0 +1,178 @@
+"""Chapter 4 (NAG): the claims its prose makes, computed with optlib, independently of the notebook.
+
+Each test quotes the sentence it guards. nbval proves the printed numbers are current; these tests fail
+when a change to optlib would turn a sentence of the chapter false.
+"""
+
+from functools import lru_cache
+
+import numpy as np
+import pytest
+
+import optlib
+from optlib import theory, tuning
+
+#: numbers the chapter's Markdown quotes that are inputs, not results (tests/test_prose_numbers.py)
+QUOTED_INPUTS = {
+    "0.01": "α of the animation and the sliders; the stated α = 1/λ_max of the κ = 100 quadratic",
+    "0.09": "γ V_1 = 0.9 × 0.1 in the hand-worked second step",
+    "0.1": "α of the one-dimensional bowl; V_1 = 0.1 of the hand-worked step; the saddle's shared α",
+    "0.99": "a γ the reader is invited to try with the sliders",
+    "60": "the length of the run that checks the two routes",
+    "100": "κ = 100 of the ill-conditioned quadratic; λ = 100; 100 steps of the animation",
+    "1000": "the steps of every run of the tuning protocol (optlib.tuning.STEPS)",
+    "1e-6": "the tuning tolerance on the loss gap (optlib.tuning.TOL); δ = 1e-6 of the saddle's start",
+    "1.5": "κ = 1.5 of the well-conditioned quadratic",
+}
+
+PROBLEMS = {  # name: (problem, the shared α of the overshoot column)
+    "round": (optlib.quadratic(1.5), 1 / 1.5), "valley": (optlib.quadratic(100.0), 0.01),
+    "saddle": (optlib.Saddle(theta0=(1.0, 1e-6)), 0.1),
+    "plateau": (optlib.Plateau(width=1.0, theta0=(4.0, 0.0)), 1.0),
+}
+LEFT = {"saddle": lambda th: np.abs(th[:, 1]) >= 0.5,
+        "plateau": lambda th: np.linalg.norm(th, axis=1) <= 1.0}
+MAKERS = {"GD": optlib.GD, "Momentum": lambda a: optlib.Momentum(a, gamma=0.9),
+          "NAG": lambda a: optlib.NAG(a, gamma=0.9)}
+
+
+@lru_cache(maxsize=None)
+def tuned(problem, optimizer):
+    return tuning.tune(MAKERS[optimizer], PROBLEMS[problem][0], keep_trajectories=True)
+
+
+def leave(problem, optimizer):
+    return int(np.flatnonzero(LEFT[problem](tuned(problem, optimizer).trajectory.thetas))[0])
+
+
+def swing(problem, optimizer):
+    p, shared = PROBLEMS[problem]
+    th = tuning.trial(MAKERS[optimizer], p, shared).trajectory.thetas
+    return max(optlib.overshoots(th[:, j], p.minimizer[j]).max(initial=0.0) for j in range(th.shape[1]))
+
+
+# ------------------------------------------------------------------ the update
+
+
+def test_the_two_routes_agree_and_the_gradient_is_taken_at_theta_temp():
+    # "The two routes agree to within 1e-12"; "the gradient it uses equals ∇J(θ_temp) at every step"
+    problem = optlib.quadratic(10.0)
+    opt = optlib.NAG(0.05, 0.9)
+    traj = optlib.run(opt, problem.grad, problem.theta0, 60)
+    for k in range(traj.steps):
+        temp = opt.lookahead(traj.thetas[k], traj.states[k])
+        np.testing.assert_allclose(traj.thetas[k + 1], temp - opt.lr * problem.grad(temp), atol=1e-12)
+        np.testing.assert_array_equal(traj.grads[k], problem.grad(temp))
+
+
+def test_nag_first_step_is_momentums_and_gamma_zero_is_gd():
+    # "The first step of NAG is the first step of momentum ... and the two part from the second step on.
+    # With γ = 0 ... NAG is gradient descent, exactly."
+    problem = optlib.quadratic(10.0)
+    nag = optlib.run(optlib.NAG(0.05, 0.9), problem.grad, problem.theta0, 3)
+    mom = optlib.run(optlib.Momentum(0.05, 0.9), problem.grad, problem.theta0, 3)
+    np.testing.assert_array_equal(nag.thetas[1], mom.thetas[1])
+    assert not np.allclose(nag.thetas[2], mom.thetas[2])
+    nag0 = optlib.run(optlib.NAG(0.05, 0.0), problem.grad, problem.theta0, 60)
+    gd = optlib.run(optlib.GD(0.05), problem.grad, problem.theta0, 60)
+    np.testing.assert_array_equal(nag0.thetas, gd.thetas)
+
+
+def test_nag_correction_is_alpha_gamma_A_V():
+    # "θ_(t+1)(NAG) − θ_(t+1)(Momentum) = −α(∇J(θ_temp) − ∇J(θ_t)) ... = αγ A V_(t−1)" on a quadratic
+    problem = optlib.quadratic(10.0)
+    opt = optlib.NAG(0.05, 0.9)
+    traj = optlib.run(opt, problem.grad, problem.theta0, 20)
+    for k in range(traj.steps):
+        theta, V = traj.thetas[k], traj.states[k].V
+        momentum_lands = theta - opt.gamma * V - opt.lr * problem.grad(theta)
+        np.testing.assert_allclose(traj.thetas[k + 1] - momentum_lands, opt.lr * opt.gamma * problem.A @ V,
+                                   atol=1e-12)
+
+
+def test_nag_unrolled_velocity_uses_lookahead_gradients():
+    # "chapter 3's unrolled sum still holds ... with the gradients taken at the look-ahead points"
+    problem = optlib.quadratic(10.0)
+    opt = optlib.NAG(0.05, 0.9)
+    traj = optlib.run(opt, problem.grad, problem.theta0, 40)
+    V = traj.state_field("V")
+    for t in range(1, traj.steps + 1):
+        np.testing.assert_allclose(optlib.unrolled_velocity(traj.grads[:t], opt.lr, opt.gamma), V[t], atol=1e-14)
+
+
+def test_nag_overshoots_less_on_the_bowl_and_its_ratio_matches_the_roots():
+    # "NAG's first overshoot is 0.35 of the starting distance, against momentum's 0.60, and each later
+    # swing shrinks by a factor of about 0.35 instead of momentum's 0.60"
+    bowl = optlib.Quadratic([[1.0]], theta0=[1.0])
+    for opt, first, coeffs in [
+            (optlib.NAG(0.1, 0.9), 0.35, [1.0, -(1.9) * 0.9, 0.9 * 0.9]),
+            (optlib.Momentum(0.1, 0.9), 0.60, [1.0, -(1.9 - 0.1), 0.9])]:
+        sw = optlib.overshoots(optlib.run(opt, bowl.grad, bowl.theta0, 80).thetas[:, 0])
+        assert sw[0] == pytest.approx(first, abs=0.01)
+        r = np.roots(coeffs)[0]
+        np.testing.assert_allclose(sw[1:5] / sw[:4], abs(r) ** (np.pi / abs(np.angle(r))), atol=0.01)
+
+
+# ------------------------------------------------------------------ the tuned table
+
+
+def test_nag_needs_fewer_iterations_than_momentum_everywhere():
+    # "Each at its tuned α, NAG needs fewer iterations than momentum on all four problems: from about 1.4
+    # times fewer (the κ = 100 quadratic ...) to about 4.8 times fewer (the saddle ...)"
+    ratios = {p: tuned(p, "Momentum").iterations / tuned(p, "NAG").iterations for p in PROBLEMS}
+    assert min(ratios.values()) > 1
+    assert min(ratios, key=ratios.get) == "valley" and 1.3 < ratios["valley"] < 1.5
+    assert max(ratios, key=ratios.get) == "saddle" and 4.6 < ratios["saddle"] < 5.0
+    # exercise ch4-ex1: "NAG saves about 4.6 times the iterations of momentum on the κ = 1.5 quadratic"
+    assert ratios["round"] == pytest.approx(4.6, abs=0.05)
+
+
+def test_nag_overshoots_less_at_the_same_alpha_but_still_overshoots_on_quadratics():
+    # "At the same α NAG overshoots less than momentum on every problem."
+    for p in PROBLEMS:
+        assert swing(p, "NAG") < swing(p, "Momentum")
+        assert swing(p, "GD") == 0.0
+    # "NAG is not free of oscillation: with γ = 0.9 it still overshoots on the quadratics."
+    assert swing("round", "NAG") > 0.05 and swing("valley", "NAG") > 0.05
+
+
+def test_nag_leaves_as_fast_as_momentum():
+    # "NAG leaves the flat region as fast as momentum (the column "leave")"
+    for p in ("saddle", "plateau"):
+        assert leave(p, "NAG") <= leave(p, "Momentum")
+
+
+def test_gd_is_fastest_on_the_round_bowl():
+    # "on the well-conditioned quadratic GD at its tuned α is still the fastest of the three"
+    assert tuned("round", "GD").iterations < min(tuned("round", o).iterations for o in ("Momentum", "NAG"))
+
+
+def test_nag_tuned_alpha_is_never_smaller_than_momentums():
+    # exercise ch4-ex2: "the table's tuned α of NAG is never smaller than momentum's: it is larger on both
+    # quadratics ... and equal on the saddle and the plateau. The smaller limit costs NAG one α of the grid
+    # on each quadratic, where momentum still converges, but neither is momentum's best"
+    for p in ("round", "valley"):
+        assert tuned(p, "NAG").lr > tuned(p, "Momentum").lr
+    for p in ("saddle", "plateau"):
+        assert tuned(p, "NAG").lr == tuned(p, "Momentum").lr
+    for p in ("round", "valley"):
+        mom = {t.lr: t.iterations for t in tuned(p, "Momentum").trials}
+        lost = [t.lr for t in tuned(p, "NAG").trials if t.iterations is None and mom[t.lr] is not None]
+        assert len(lost) == 1 and lost[0] != tuned(p, "Momentum").lr
+        lam_max = PROBLEMS[p][0].A.max()
+        assert lost[0] * lam_max > 2 * 1.9 / 2.8       # beyond NAG's limit, inside momentum's
+
+
+def test_nag_stability_limit():
+    # exercise ch4-ex2: stable for αλ < 2(1 + γ)/(1 + 2γ) ≈ 1.357 at γ = 0.9
+    bowl = optlib.Quadratic([[1.0]], theta0=[1.0])
+    ok = optlib.run(optlib.NAG(1.35, 0.9), bowl.grad, bowl.theta0, 3000, keep_states=False)
+    bad = optlib.run(optlib.NAG(1.36, 0.9), bowl.grad, bowl.theta0, 3000, keep_states=False)
+    assert abs(ok.final[0]) < 1e-10 and abs(bad.final[0]) > 1e3
+
+
+def test_every_count_of_the_table_is_robust():
+    # "every count is robust: the errors that decide a count stay well away from the tolerance"
+    margins = [theory.tolerance_margin(tuning.errors(PROBLEMS[p][0], tr.trajectory), tuning.TOL, tr.iterations)
+               for p in PROBLEMS for o in MAKERS for tr in tuned(p, o).trials if not tr.diverged]
+    assert min(margins) > 1e-3

@@ -178,3 +178,58 @@ def legend_below(fig, axes=None, ncol: Optional[int] = None, **kwargs):
                 seen.setdefault(label, handle)
     ncol = ncol or min(3, max(1, len(seen)))
     return fig.legend(list(seen.values()), list(seen), loc="outside lower center", ncol=ncol, **kwargs)
+
+
+# --------------------------------------------------------------------------- a grid of tuning runs
+def iterations_heatmap(comparison, height: float = 1.95, cmap: str = "cividis"):
+    """The whole α search of an :class:`optlib.tuning.Comparison` as a figure: ``(fig, axes)``.
+
+    One panel per problem, one row per optimizer, one column per α of the grid; each cell is coloured
+    by the iterations to the tolerance (log scale, shared by every panel, ``cividis``: readable with
+    every common form of colour blindness and in grey) and annotated with the count. "div": the run
+    diverged; "—": it has no count to trust: it never reached the tolerance, or it is chaotic (the
+    comparison's probe, a tiny disturbance of its gradients, changed its count). The tuned α of each
+    row is framed, and its count bold.
+    """
+    import matplotlib.colors as mcolors
+    from matplotlib.patches import Rectangle
+
+    grid, div, chaos = comparison.grid(), comparison.diverged(), comparison.sensitive()
+    grid = np.where(chaos, np.nan, grid)
+    opts, alphas = comparison.optimizers, comparison.alphas
+    fig, axes = subplots(len(comparison.problems), ncols=1, height=height, sharex=True)
+    axes = np.atleast_1d(axes)
+    finite = grid[np.isfinite(grid)]
+    norm = mcolors.LogNorm(vmin=1, vmax=max(10.0, finite.max() if finite.size else 10.0))
+    cm = matplotlib_cmap(cmap).with_extremes(bad="#eeeeee")
+    for ax, p, G, D, C in zip(axes, comparison.problems, grid, div, chaos):
+        masked = np.ma.masked_invalid(np.where(G == 0, 1, G))
+        im = ax.imshow(masked, cmap=cm, norm=norm, aspect="auto", interpolation="nearest")
+        for i, o in enumerate(opts):
+            best = comparison[p, o]
+            for j, a in enumerate(alphas):
+                k = G[i, j]
+                text = "div" if D[i, j] else "—" if np.isnan(k) else str(int(k))
+                dark = np.isfinite(k) and norm(max(k, 1)) < 0.55
+                is_best = best.reached and a == best.lr
+                ax.text(j, i, text, ha="center", va="center", fontsize=9,
+                        color="white" if dark else "black", fontweight="bold" if is_best else "normal")
+                if is_best:
+                    ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="#D55E00",
+                                           linewidth=2))
+        steps, tol = comparison.settings[p]
+        ax.set_title(f"{p}  (T = {steps}, tol = {tol:g})", loc="left")
+        ax.set_yticks(range(len(opts)), opts)
+    axes[-1].set_xticks(range(len(alphas)), [f"{a:.0e}".replace("e-0", "e-").replace("e+0", "e")
+                                             for a in alphas])
+    axes[-1].set_xlabel("learning rate α")
+    fig.colorbar(im, ax=list(axes), location="bottom", shrink=0.6, aspect=40, pad=0.01,
+                 label="iterations to the tolerance (log scale)")
+    return fig, axes
+
+
+def matplotlib_cmap(name: str):
+    """matplotlib's colormap ``name``."""
+    import matplotlib
+
+    return matplotlib.colormaps[name]

@@ -15,8 +15,8 @@ iteration counts differ by more than that, not to split hairs (chapter 8 tries a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Optional, Sequence, Tuple, Union
+from dataclasses import dataclass, field, replace
+from typing import Callable, Dict, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -34,13 +34,22 @@ _CRITERIA = ("gap", "distance")
 
 @dataclass(frozen=True)
 class Trial:
-    """One run of the grid: its α, the iterations to the tolerance (None: never), the final error."""
+    """One run of the grid: its α, the iterations to the tolerance (None: never), the final error.
+
+    ``margin`` (≥ 1) is how far the count is from a knife edge (:func:`tolerance_margin`): the tolerance
+    could be multiplied or divided by any factor below ``margin`` without changing ``iterations``.
+    ``sensitive`` is True when the same run with every gradient disturbed by a relative ``probe`` (see
+    :func:`trial`) gave another count: the run amplifies tiny differences (it is chaotic), so its count
+    would change with the round-off of another machine.
+    """
 
     lr: float
     iterations: Optional[int]
     final_error: float
     diverged: bool
     trajectory: Optional[Trajectory] = None
+    margin: Optional[float] = None
+    sensitive: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,8 +89,8 @@ class Tuned:
         return self.best.lr in (min(lrs), max(lrs))
 
     def count_reaching(self) -> int:
-        """How many α of the grid reach the tolerance."""
-        return sum(t.iterations is not None for t in self.trials)
+        """How many α of the grid reach the tolerance (a ``sensitive`` trial does not count)."""
+        return sum(t.iterations is not None and not t.sensitive for t in self.trials)
 
 
 def errors(problem, trajectory: Trajectory, criterion: str = "gap") -> np.ndarray:
@@ -100,8 +109,17 @@ def errors(problem, trajectory: Trajectory, criterion: str = "gap") -> np.ndarra
 
 
 def trial(make: Union[Callable[[float], Optimizer], type], problem, lr: float, *, steps: int = STEPS,
-          tol: float = TOL, criterion: str = "gap", keep_trajectory: bool = True) -> Trial:
-    """One run of the protocol at one α: ``make(lr)`` from ``problem.theta0`` for ``steps`` steps."""
+          tol: float = TOL, criterion: str = "gap", keep_trajectory: bool = True,
+          probe: Optional[float] = None) -> Trial:
+    """One run of the protocol at one α: ``make(lr)`` from ``problem.theta0`` for ``steps`` steps.
+
+    With ``probe`` (a small relative change, e.g. 1e-10), the run is repeated with every component of
+    every gradient multiplied by 1 + probe·u, u drawn uniformly from [−1, 1] (a fixed seed): a disturbance
+    like the round-off of another machine, only much larger. If that changes the run's count (or whether
+    it diverges), the trial is marked ``sensitive``.
+    """
+    if probe is not None and not (0 < probe < 1e-3):
+        raise ValueError(f"probe must be a small relative change between 0 and 1e-3, got {probe}")
     if criterion not in _CRITERIA:
         raise ValueError(f"criterion must be one of {_CRITERIA}, got {criterion!r}")
     if steps < 1:
@@ -111,15 +129,34 @@ def trial(make: Union[Callable[[float], Optimizer], type], problem, lr: float, *
     traj = run(make(lr), problem.grad, problem.theta0, steps, loss=problem.loss, on_divergence="stop",
                keep_states=False)
     err = errors(problem, traj, criterion)
+    n = None if traj.diverged else iterations_to_tolerance(err, tol)
+    sensitive = False
+    if probe is not None:
+        moved = run(make(lr), _disturbed(problem.grad, probe), problem.theta0, steps, loss=problem.loss,
+                    on_divergence="stop", keep_states=False)
+        n2 = None if moved.diverged else iterations_to_tolerance(errors(problem, moved, criterion), tol)
+        sensitive = (moved.diverged, n2) != (traj.diverged, n)
     if traj.diverged:
-        return Trial(float(lr), None, float("inf"), True, traj if keep_trajectory else None)
-    n = iterations_to_tolerance(err, tol)
-    return Trial(float(lr), n, float(err[-1]), False, traj if keep_trajectory else None)
+        return Trial(float(lr), None, float("inf"), True, traj if keep_trajectory else None, float("inf"),
+                     sensitive)
+    return Trial(float(lr), n, float(err[-1]), False, traj if keep_trajectory else None,
+                 tolerance_margin(err, tol), sensitive)
+
+
+def _disturbed(grad: Callable, probe: float) -> Callable:
+    """grad with each component multiplied by 1 + probe·u, u uniform in [−1, 1], fresh at every call."""
+    rng = np.random.default_rng(0)
+
+    def g(theta):
+        out = np.asarray(grad(theta), dtype=np.float64)
+        return out * (1.0 + probe * rng.uniform(-1.0, 1.0, out.shape))
+
+    return g
 
 
 def tune(make: Union[Callable[[float], Optimizer], type], problem, *, alphas: Sequence[float] = ALPHA_GRID,
          steps: int = STEPS, tol: float = TOL, criterion: str = "gap",
-         keep_trajectories: bool = False) -> Tuned:
+         keep_trajectories: bool = False, probe: Optional[float] = None) -> Tuned:
     """Tune α for ``make`` (an optimizer class, or a function α ↦ optimizer) on ``problem``.
 
     Every α of ``alphas`` is tried (:func:`trial`); the best is the one with the fewest iterations to
@@ -136,12 +173,143 @@ def tune(make: Union[Callable[[float], Optimizer], type], problem, *, alphas: Se
     alphas = [float(a) for a in alphas]
     if not alphas or any(not (a > 0 and np.isfinite(a)) for a in alphas):
         raise ValueError(f"alphas (α) must be positive finite learning rates, got {alphas}")
-    trials = [trial(make, problem, a, steps=steps, tol=tol, criterion=criterion) for a in alphas]
-    reached = [t for t in trials if t.iterations is not None]
+    trials = [trial(make, problem, a, steps=steps, tol=tol, criterion=criterion, probe=probe) for a in alphas]
+    reached = [t for t in trials if t.iterations is not None and not t.sensitive]
     if reached:
         best = min(reached, key=lambda t: (t.iterations, t.lr))
     else:
-        best = min(trials, key=lambda t: (t.final_error, t.lr))
+        best = min([t for t in trials if not t.sensitive] or trials, key=lambda t: (t.final_error, t.lr))
     if not keep_trajectories:
-        trials = [t if t is best else Trial(t.lr, t.iterations, t.final_error, t.diverged) for t in trials]
+        trials = [t if t is best else replace(t, trajectory=None) for t in trials]
     return Tuned(best, tuple(trials), float(tol), criterion)
+
+
+def tolerance_margin(errors, tol: float) -> float:
+    """How far the count of :func:`~optlib.metrics.iterations_to_tolerance` is from a knife edge.
+
+    The count k is the first t from which ``errors[t] ≤ tol`` holds to the end. It stays the same for
+    every tolerance between max(errors[k:]) and errors[k − 1]; the margin is the factor (≥ 1) by which
+    ``tol`` can be multiplied or divided without leaving that interval. A margin of 1.01 means the
+    tolerance could move by 1 % either way; round-off, which moves an error by about 1e-16 relative per
+    operation, cannot change such a count unless the run amplifies it by many orders of magnitude.
+    A run that never reaches ``tol`` has the margin errors[−1] / tol.
+
+    >>> tolerance_margin([4.0, 2.0, 0.5, 0.25], tol=1.0)   # k = 2: tol may lie in [0.5, 2)
+    2.0
+    >>> tolerance_margin([4.0, 2.0, 1.5], tol=1.0)         # never reached: 1.5 / 1
+    1.5
+    """
+    err = np.asarray(errors, dtype=np.float64)
+    k = iterations_to_tolerance(err, tol)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if k is None:
+            return float(err[-1] / tol)
+        below = tol / np.max(err[k:]) if np.max(err[k:]) > 0 else np.inf
+        return float(below if k == 0 else min(err[k - 1] / tol, below))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The result of :func:`compare`: one :class:`Tuned` per (problem, optimizer), in the given orders.
+
+    ``comparison[problem, optimizer]`` is the :class:`Tuned` of that pair; ``settings[problem]`` is the
+    (steps, tol) its runs used. The arrays below are indexed [problem, optimizer] or
+    [problem, optimizer, α].
+    """
+
+    problems: Tuple[str, ...]
+    optimizers: Tuple[str, ...]
+    alphas: Tuple[float, ...]
+    results: Dict[Tuple[str, str], Tuned] = field(repr=False)
+    settings: Dict[str, Tuple[int, float]] = field(repr=False)
+
+    def __getitem__(self, key: Tuple[str, str]) -> Tuned:
+        return self.results[key]
+
+    def grid(self) -> np.ndarray:
+        """Iterations to the tolerance of every run, shape (problems, optimizers, α); NaN: not reached."""
+        return np.array([[[np.nan if t.iterations is None else t.iterations for t in self[p, o].trials]
+                          for o in self.optimizers] for p in self.problems], dtype=float)
+
+    def sensitive(self) -> np.ndarray:
+        """True where the probe's disturbance changed a run's count, shape (problems, optimizers, α)."""
+        return np.array([[[t.sensitive for t in self[p, o].trials] for o in self.optimizers]
+                         for p in self.problems], dtype=bool)
+
+    def diverged(self) -> np.ndarray:
+        """True where a run of the grid overflowed, shape (problems, optimizers, α)."""
+        return np.array([[[t.diverged for t in self[p, o].trials] for o in self.optimizers]
+                         for p in self.problems], dtype=bool)
+
+    def iterations(self) -> np.ndarray:
+        """Iterations at each tuned α, shape (problems, optimizers); NaN: no α reached the tolerance."""
+        return np.array([[np.nan if self[p, o].iterations is None else self[p, o].iterations
+                          for o in self.optimizers] for p in self.problems], dtype=float)
+
+    def ranks(self) -> np.ndarray:
+        """Rank of each optimizer on each problem, shape (problems, optimizers): 1 + how many did better.
+
+        Fewer iterations is better; an optimizer that never reached the tolerance does worse than any
+        that did, and those that never reached it share the rank after the last one that did.
+        """
+        k = np.where(np.isnan(self.iterations()), np.inf, self.iterations())
+        return 1 + (k[:, None, :] < k[:, :, None]).sum(axis=2)
+
+    def smallest_margin(self) -> float:
+        """The smallest :attr:`Trial.margin` over the runs of the grid that are not ``sensitive``."""
+        return min(t.margin for tuned in self.results.values() for t in tuned.trials if not t.sensitive)
+
+    def summary(self, width: int = 9) -> str:
+        """A text table, at most 79 characters wide for six optimizers: for each problem the iterations
+        at the tuned α (— never), the tuned α, and how many α of the grid reach the tolerance."""
+        head = f"{'':17s}" + "".join(f"{o:>{width}s}" for o in self.optimizers)
+        lines = [head]
+        for p in self.problems:
+            res = [self[p, o] for o in self.optimizers]
+            steps, tol = self.settings[p]
+            lines.append(f"{p[:17]:17s}" + "".join(
+                f"{'—' if r.iterations is None else r.iterations:>{width}}" for r in res))
+            lines.append(f"{'  tuned α':17s}" + "".join(f"{r.lr:>{width}.0e}" for r in res))
+            lines.append(f"{'  α reaching':17s}" + "".join(f"{r.count_reaching():>{width}d}" for r in res))
+        return "\n".join(lines)
+
+
+def _named(optimizers) -> Dict[str, Callable[[float], Optimizer]]:
+    if isinstance(optimizers, Mapping):
+        return dict(optimizers)
+    return {cls.name: cls for cls in optimizers}
+
+
+def compare(optimizers, problems: Mapping[str, object], *, alphas: Sequence[float] = ALPHA_GRID,
+            steps: int = STEPS, tol: float = TOL, criterion: str = "gap",
+            overrides: Optional[Mapping[str, Mapping[str, float]]] = None,
+            keep_trajectories: bool = False, probe: Optional[float] = None) -> Comparison:
+    """:func:`tune` every optimizer on every problem, with the same grid and protocol.
+
+    ``optimizers`` is a sequence of optimizer classes (named by their ``name``) or a mapping
+    name → (α ↦ optimizer); ``problems`` maps a name to a problem. ``overrides`` maps a problem's name to
+    the ``steps`` and/or ``tol`` it needs instead of the defaults (say why where you use it).
+    ``probe`` marks the chaotic runs (see :func:`tune`).
+
+    >>> import optlib
+    >>> c = compare([optlib.GD, optlib.Momentum], {"κ=10": optlib.quadratic(10.0)})
+    >>> c["κ=10", "GD"].iterations, c["κ=10", "Momentum"].iterations, c.ranks().tolist()
+    (63, 146, [[1, 2]])
+    """
+    makers = _named(optimizers)
+    overrides = dict(overrides or {})
+    unknown = set(overrides) - set(problems)
+    if unknown:
+        raise ValueError(f"overrides name problems that are not compared: {sorted(unknown)}")
+    results, settings = {}, {}
+    for pname, problem in problems.items():
+        extra = dict(overrides.get(pname, {}))
+        bad = set(extra) - {"steps", "tol"}
+        if bad:
+            raise ValueError(f"overrides may set only steps and tol, got {sorted(bad)} for {pname!r}")
+        s, tl = int(extra.get("steps", steps)), float(extra.get("tol", tol))
+        settings[pname] = (s, tl)
+        for oname, make in makers.items():
+            results[pname, oname] = tune(make, problem, alphas=alphas, steps=s, tol=tl, criterion=criterion,
+                                         keep_trajectories=keep_trajectories, probe=probe)
+    return Comparison(tuple(problems), tuple(makers), tuple(float(a) for a in alphas), results, settings)

@@ -52,3 +52,65 @@ def test_distance_criterion_and_the_same_number_everywhere():
 def test_bad_arguments_name_themselves(kwargs, word):
     with pytest.raises(ValueError, match=word.replace("(", r"\(").replace(")", r"\)")):
         tuning.tune(optlib.GD, optlib.quadratic(10.0), **kwargs)
+
+
+# --------------------------------------------------------------------------- compare, margins, probe
+
+def test_tolerance_margin_is_the_room_around_the_crossing():
+    # k = 2: any tol in [0.5, 2) gives the same count, so tol = 1 has a factor 2 of room either way
+    assert tuning.tolerance_margin([4.0, 2.0, 0.5, 0.25], 1.0) == 2.0
+    assert tuning.tolerance_margin([4.0, 1.001, 0.5], 1.0) == pytest.approx(1.001)
+    assert tuning.tolerance_margin([4.0, 2.0, 1.5], 1.0) == 1.5          # never reached
+    t = tuning.trial(optlib.GD, optlib.quadratic(10.0), 0.1)
+    assert t.margin > 1 and not t.sensitive
+
+
+def test_compare_tunes_every_pair_with_the_same_protocol():
+    probs = {"κ=10": optlib.quadratic(10.0), "κ=100": optlib.quadratic(100.0)}
+    c = tuning.compare([optlib.GD, optlib.Momentum], probs, overrides={"κ=100": dict(steps=300)})
+    assert c.settings == {"κ=10": (1000, 1e-6), "κ=100": (300, 1e-6)}
+    assert (c["κ=10", "GD"].lr, c["κ=10", "GD"].iterations) == (0.1, 63)    # the same as tune()
+    assert c.grid().shape == (2, 2, 11) and c.iterations().shape == (2, 2)
+    k = c.iterations()
+    for p in range(2):
+        order = np.argsort(np.where(np.isnan(k[p]), np.inf, k[p]))
+        assert c.ranks()[p][order[0]] == 1
+    assert all(len(line) <= 79 for line in c.summary().splitlines())
+    with pytest.raises(ValueError, match="overrides"):
+        tuning.compare([optlib.GD], probs, overrides={"nope": dict(steps=3)})
+    with pytest.raises(ValueError, match="steps and tol"):
+        tuning.compare([optlib.GD], probs, overrides={"κ=10": dict(lr=3)})
+
+
+def test_ranks_put_the_unreached_last_and_share_ties():
+    probs = {"κ=100": optlib.quadratic(100.0)}
+    c = tuning.compare([optlib.GD, optlib.GD, optlib.Momentum], probs, alphas=(1e-4,), steps=50)
+    # nobody reaches 1e-6 in 50 steps at α = 1e-4: all share rank 1
+    assert c.ranks().tolist() == [[1, 1]]   # GD given twice is one name
+
+
+def test_probe_marks_a_chaotic_run_and_keeps_it_out_of_the_best():
+    net = optlib.TwoLayerNet()
+    calm = tuning.trial(optlib.GD, optlib.quadratic(10.0), 0.1, probe=1e-10)
+    assert not calm.sensitive
+    # RMSProp at a large α on the network hovers around the tolerance: the probe changes its count
+    wild = [tuning.trial(optlib.RMSProp, net, a, steps=1000, tol=0.1, probe=1e-10) for a in (0.32, 1.0)]
+    assert any(t.sensitive for t in wild)
+    res = tuning.tune(optlib.RMSProp, net, alphas=(0.1, 0.32, 1.0), tol=0.1, probe=1e-10)
+    assert not res.best.sensitive
+    with pytest.raises(ValueError, match="probe"):
+        tuning.trial(optlib.GD, optlib.quadratic(10.0), 0.1, probe=0.5)
+
+
+def test_heatmap_fits_the_column_and_marks_every_run():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from optlib import plotting
+
+    c = tuning.compare([optlib.GD, optlib.Momentum], {"κ=10": optlib.quadratic(10.0)})
+    fig, axes = plotting.iterations_heatmap(c)
+    assert fig.get_size_inches()[0] <= plotting.COLUMN_WIDTH
+    texts = [t.get_text() for t in axes[0].texts]
+    assert len(texts) == 2 * 11 and "63" in texts and "div" in texts and "—" in texts
+    plt.close(fig)

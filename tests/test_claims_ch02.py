@@ -31,6 +31,8 @@ QUOTED_INPUTS = {
     "64": "a batch size",
     "10": "the depth of the chain and a batch size",
     "20": "the largest depth of the depth sweep",
+    "1e-12": "the relative nudge of the gradients that finds chaotic runs",
+    "1e-9": "the move of θ_100 above which a run counts as chaotic",
 }
 
 _CHAIN = optlib.SigmoidChain(depth=10, width=4, seed=0)
@@ -119,3 +121,21 @@ def test_squared_minibatch_gradients_do_not_vanish_at_the_minimum():
     sq = np.mean([g(data.minimizer) ** 2 for _ in range(1000)], axis=0)
     assert np.all(sq > 1.0)
     assert np.all(data.grad(data.minimizer) ** 2 <= 1e-20)
+
+
+def _end(opt, lr, probe):
+    grad = _CHAIN.grad
+    if probe:
+        rng = np.random.default_rng(0)
+        grad = lambda th: _CHAIN.grad(th) * (1 + probe * rng.uniform(-1, 1, th.shape))  # noqa: E731
+    return optlib.run(opt(lr), grad, _CHAIN.theta0, 100, keep_states=False).final
+
+
+def test_a_few_runs_on_the_chain_are_chaotic_and_the_others_are_not():
+    """"a change of the gradients in their twelfth digit changes where the run ends up ... leave out of the
+    tuning each run whose θ_100 moves by more than 10⁻⁹ (the other runs move by less than 10⁻¹⁰)"."""
+    moved = {(opt.__name__, lr): np.abs(_end(opt, lr, 1e-12) - _end(opt, lr, 0)).max()
+             for opt, lr in ((optlib.AdaGrad, 10 ** -0.5), (optlib.GD, 1.0), (optlib.Momentum, 10 ** -0.5),
+                             (optlib.RMSProp, 10 ** -1.5))}
+    assert moved["AdaGrad", 10 ** -0.5] > 1e-3
+    assert all(v < 1e-10 for k, v in moved.items() if k[0] != "AdaGrad")

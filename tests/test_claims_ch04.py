@@ -4,8 +4,6 @@ Each test quotes the sentence it guards. nbval proves the printed numbers are cu
 when a change to optlib would turn a sentence of the chapter false.
 """
 
-from functools import lru_cache
-
 import numpy as np
 import pytest
 
@@ -25,29 +23,16 @@ QUOTED_INPUTS = {
     "1.5": "κ = 1.5 of the well-conditioned quadratic",
 }
 
-PROBLEMS = {  # name: (problem, the shared α of the overshoot column)
-    "round": (optlib.quadratic(1.5), 1 / 1.5), "valley": (optlib.quadratic(100.0), 0.01),
-    "saddle": (optlib.Saddle(theta0=(1.0, 1e-6)), 0.1),
-    "plateau": (optlib.Plateau(width=1.0, theta0=(4.0, 0.0)), 1.0),
-}
-LEFT = {"saddle": lambda th: np.abs(th[:, 1]) >= 0.5,
-        "plateau": lambda th: np.linalg.norm(th, axis=1) <= 1.0}
-MAKERS = {"GD": optlib.GD, "Momentum": lambda a: optlib.Momentum(a, gamma=0.9),
-          "NAG": lambda a: optlib.NAG(a, gamma=0.9)}
+# the four problems, the optimizers and the tuned runs are chapter 3's (the same table, one more column)
+from test_claims_ch03 import MAKERS, PROBLEMS, leave, tuned  # noqa: E402
 
-
-@lru_cache(maxsize=None)
-def tuned(problem, optimizer):
-    return tuning.tune(MAKERS[optimizer], PROBLEMS[problem][0], keep_trajectories=True)
-
-
-def leave(problem, optimizer):
-    return int(np.flatnonzero(LEFT[problem](tuned(problem, optimizer).trajectory.thetas))[0])
+#: the shared α of the overshoot column, the stated α of chapter 3
+SHARED_ALPHA = {"round": 1 / 1.5, "valley": 0.01, "saddle": 0.1, "plateau": 1.0}
 
 
 def swing(problem, optimizer):
-    p, shared = PROBLEMS[problem]
-    th = tuning.trial(MAKERS[optimizer], p, shared).trajectory.thetas
+    p = PROBLEMS[problem]
+    th = tuning.trial(MAKERS[optimizer], p, SHARED_ALPHA[problem]).trajectory.thetas
     return max(optlib.overshoots(th[:, j], p.minimizer[j]).max(initial=0.0) for j in range(th.shape[1]))
 
 
@@ -159,7 +144,7 @@ def test_nag_tuned_alpha_is_never_smaller_than_momentums():
         mom = {t.lr: t.iterations for t in tuned(p, "Momentum").trials}
         lost = [t.lr for t in tuned(p, "NAG").trials if t.iterations is None and mom[t.lr] is not None]
         assert len(lost) == 1 and lost[0] != tuned(p, "Momentum").lr
-        lam_max = PROBLEMS[p][0].A.max()
+        lam_max = PROBLEMS[p].A.max()
         assert lost[0] * lam_max > 2 * 1.9 / 2.8       # beyond NAG's limit, inside momentum's
 
 
@@ -173,6 +158,6 @@ def test_nag_stability_limit():
 
 def test_every_count_of_the_table_is_robust():
     # "every count is robust: the errors that decide a count stay well away from the tolerance"
-    margins = [theory.tolerance_margin(tuning.errors(PROBLEMS[p][0], tr.trajectory), tuning.TOL, tr.iterations)
+    margins = [theory.tolerance_margin(tuning.errors(PROBLEMS[p], tr.trajectory), tuning.TOL, tr.iterations)
                for p in PROBLEMS for o in MAKERS for tr in tuned(p, o).trials if not tr.diverged]
     assert min(margins) > 1e-3

@@ -265,9 +265,12 @@ def main(argv=None) -> int:
     parser.add_argument("--changes", type=int, default=12, help="slider changes per widget")
     parser.add_argument("--moves", type=int, default=20, help="e2e: key presses per widget (per problem)")
     parser.add_argument("--widgets", nargs="+", help="e2e: only these (e.g. momentum playground)")
-    parser.add_argument("--out", default=str(ROOT / "artifacts" / "bench.md"))
+    parser.add_argument("--out", default=None,
+                        help="where the table goes (artifacts/bench.md; artifacts/bench-e2e.md for --only e2e)")
     args = parser.parse_args(argv)
     parts = [p for p in (args.only or PARTS) if p not in args.skip]
+    if args.out is None:   # the e2e part alone does not replace the full table
+        args.out = str(ROOT / "artifacts" / ("bench-e2e.md" if parts == ["e2e"] else "bench.md"))
 
     try:
         import torch

@@ -129,11 +129,10 @@ def exercise(args) -> int:
         cell.scroll_into_view_if_needed()
         time.sleep(2)
         found = cell.evaluate("""c => {
-            const r = c.querySelector('.jp-MarkdownOutput');
-            const t = r ? r.innerText : '';
-            return {rendered: !!r && !c.querySelector('.jp-InputArea-editor:not(.lm-mod-hidden)'),
+            const t = c.innerText;
+            return {rendered: !!c.querySelector('.jp-InputArea-editor.lm-mod-hidden'),
                     raw: /:label:|:class:|```\\{/.test(t), dollars: /\\$[^$]+\\$/.test(t),
-                    exercises: (t.match(/^Exercise \\d/gm) || []).length,
+                    exercises: (t.match(/Exercise \\d \\(/g) || []).length,
                     solutions: (t.match(/Solution to Exercise/g) || []).length,
                     math: c.querySelectorAll('mjx-container, .katex, math').length,
                     open: c.querySelectorAll('details[open]').length};
@@ -151,16 +150,57 @@ def exercise(args) -> int:
     return 0 if ok else 1
 
 
+def widgets(args) -> int:
+    """The playground live: labels and the problem menu shown whole, the values spoken, β2 above 0.999."""
+    from playwright.sync_api import sync_playwright
+
+    from .e2e import _open_and_run, _widget_cell
+
+    BENCH_DIR = ROOT / "_build" / "bench" / "live"     # a fresh copy of its own (not the student's)
+    if BENCH_DIR.exists():
+        shutil.rmtree(BENCH_DIR)
+    working_copy(BENCH_DIR)
+    index = _widget_cell(BENCH_DIR / "08-side-by-side.ipynb", "playground(")
+    out = Path(args.out).with_name("lab-playground.png")
+    with Lab(BENCH_DIR) as lab, sync_playwright() as p:
+        browser = launch_chromium(p)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        _open_and_run(page, lab, "08-side-by-side.ipynb", index)
+        cell = page.evaluate_handle("(i) => window.jupyterapp.shell.currentWidget.content.widgets[i].node", index)
+        seen = cell.evaluate("""c => {
+            const labels = [...c.querySelectorAll('.widget-label')].filter(l => l.offsetParent);
+            const clipped = labels.filter(l => l.scrollWidth > l.clientWidth + 1).map(l => l.textContent);
+            const menu = c.querySelector('.widget-dropdown select');
+            const ctx = document.createElement('canvas').getContext('2d');
+            ctx.font = getComputedStyle(menu).font;
+            const longest = Math.max(...[...menu.options].map(o => ctx.measureText(o.text).width));
+            const status = c.querySelector('[role=status][aria-live]');
+            const beta2 = [...c.querySelectorAll('.widget-slider')].find(s => s.textContent.includes('β2'));
+            const h = beta2.querySelector('.noUi-handle');
+            return {labels: labels.map(l => l.textContent), clipped,
+                    menu_width: menu.clientWidth, longest_option: Math.round(longest),
+                    spoken: status ? status.textContent : null,
+                    beta2: [h.getAttribute('aria-valuenow'), h.getAttribute('aria-valuemax')]};
+        }""")
+        cell.as_element().screenshot(path=str(out))
+        browser.close()
+    for k, v in seen.items():
+        print(f"{k}: {v}")
+    print(f"screenshot {out}")
+    ok = not seen["clipped"] and seen["menu_width"] >= seen["longest_option"] and seen["spoken"]
+    return 0 if ok else 1
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.live_check", description=__doc__.split("\n\n")[0])
-    parser.add_argument("check", choices=("clean", "direct", "exercise"))
+    parser.add_argument("check", choices=("clean", "direct", "exercise", "widgets"))
     parser.add_argument("--chapter", default=None)
     parser.add_argument("--wait", type=float, default=180.0, help="clean: seconds to leave the notebook open")
     parser.add_argument("--out", default=str(ROOT / "artifacts" / "lab-exercise.png"))
     args = parser.parse_args(argv)
     args.chapter = args.chapter or {"exercise": "05-adagrad.ipynb"}.get(args.check, "03-momentum.ipynb")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    return {"clean": clean, "direct": direct, "exercise": exercise}[args.check](args)
+    return {"clean": clean, "direct": direct, "exercise": exercise, "widgets": widgets}[args.check](args)
 
 
 if __name__ == "__main__":

@@ -253,18 +253,17 @@ class Explorer:
         from PIL import Image
 
         moving = self._moving()
-        if not self._frozen:
-            engine = self.fig.get_layout_engine()   # first render: solve the layout (what a draw would
-            if engine is not None:                  # do first, without drawing), then keep it
-                engine.execute(self.fig)
-            self.fig.set_layout_engine("none")
-            self._frozen = True
         over = self._over_lines()
         for a in moving + over:
             a.set_animated(True)                    # left out of canvas.draw(): drawn one by one below
         key = (self.ax_loss.get_ylim(), self.ax_loss.get_xlim())
         background = self._backgrounds.pop(key, None)
-        if background is None:
+        if background is None and not self._frozen:
+            self.canvas.draw()                      # first render: this draw solves the layout; keep it
+            self.fig.set_layout_engine("none")
+            self._frozen = True
+            background = self.canvas.copy_from_bbox(self.fig.bbox)
+        elif background is None:
             # the loss panel over the rest of the figure (the contours, the path panel's axes), drawn once
             if self._static is None:
                 self.ax_loss.set_visible(False)
@@ -275,10 +274,10 @@ class Explorer:
                 self.canvas.restore_region(self._static)
             self.fig.draw_artist(self.ax_loss)
             background = self.canvas.copy_from_bbox(self.fig.bbox)
-            if len(self._backgrounds) >= self.BACKGROUNDS:
-                self._backgrounds.pop(next(iter(self._backgrounds)))
         else:
             self.canvas.restore_region(background)
+        if len(self._backgrounds) >= self.BACKGROUNDS:
+            self._backgrounds.pop(next(iter(self._backgrounds)))
         self._backgrounds[key] = background
         for a in moving:
             a.axes.draw_artist(a)

@@ -80,3 +80,33 @@ def test_page_weights_count_own_files_per_page_and_shared_files_once(tmp_path):
     assert pages["a.html"]["total"] == 1000 + (tmp_path / "a.html").stat().st_size
     css = (tmp_path / "_static" / "theme.css").stat().st_size
     assert w["shared"] == css + 300 and w["shared_files"] == 2
+
+
+def test_every_widget_the_live_benchmark_times_is_in_its_chapter():
+    from benchmarks import e2e
+    from benchmarks.lab import ROOT
+
+    for notebook, call in e2e.WIDGETS:
+        assert e2e._widget_cell(ROOT / "book" / notebook, call) >= 0
+
+
+def test_p95_interpolates_between_order_statistics():
+    from benchmarks.e2e import _quantile
+
+    assert _quantile([0.1] * 19 + [1.1], 0.95) == pytest.approx(0.1 + 0.05 * 1.0)
+    assert _quantile([3.0, 1.0, 2.0], 0.5) == 2.0
+
+
+def test_the_working_copy_is_made_once_and_never_overwritten(tmp_path):
+    from benchmarks.lab import working_copy
+
+    book, copy = tmp_path / "book", tmp_path / "_build" / "lab"
+    (book / "sub").mkdir(parents=True)
+    (book / "a.ipynb").write_text("stored")
+    working_copy(copy, book)
+    (copy / "a.ipynb").write_text("the student's run")
+    (book / "sub" / "b.md").write_text("new page")
+    working_copy(copy, book)
+    assert (copy / "a.ipynb").read_text() == "the student's run"     # kept
+    assert (copy / "sub" / "b.md").read_text() == "new page"          # added
+    assert (book / "a.ipynb").read_text() == "stored"                 # the book untouched

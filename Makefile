@@ -50,11 +50,18 @@ book: $(STAMP)
 
 # ---------------------------------------------------------------------------- the tests
 # Each part runs even when an earlier one failed; `make test` fails if any part failed.
+# At the end it prints the wall time of each part (and the load average: the machine may be shared).
 test: $(STAMP)
-	@status=0; \
-	$(MAKE) --no-print-directory test-unit || status=1; \
-	$(MAKE) --no-print-directory test-notebooks || status=1; \
-	$(MAKE) --no-print-directory test-site || status=1; \
+	@status=0; report=""; begin=$$(date +%s.%N); \
+	since() { awk -v a="$$1" -v b="$$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }; \
+	for part in unit notebooks site; do \
+		start=$$(date +%s.%N); result=passed; \
+		$(MAKE) --no-print-directory test-$$part || { status=1; result=FAILED; }; \
+		report="$$report$$(printf '  %-12s %8s   %s' "$$part" "$$(since $$start)" "$$result")\n"; \
+	done; \
+	echo; echo "make test: wall time of each part (load average: $$(cut -d' ' -f1-3 /proc/loadavg))"; \
+	printf '  %-12s %8s   %s\n' part seconds result; printf "$$report"; \
+	printf '  %-12s %8s\n' total "$$(since $$begin)"; \
 	if [ $$status -ne 0 ]; then echo "make test: FAILED (see above)" >&2; else echo "make test: all passed"; fi; \
 	exit $$status
 
@@ -138,7 +145,9 @@ refresh: $(STAMP)
 # `make bench`: benchmarks/ prints one table (machine, versions, threads; per-step cost against torch.optim,
 # 2-D steps/s through run, slider → redraw, make test, site build, page weights), also written to
 # artifacts/bench.md. torch==2.13.0 is installed into .venv here only; if that fails the benchmark still
-# runs and says torch is absent. Options: make bench BENCH_ARGS="--skip book" (the library parts, ~1 min).
+# runs and says torch is absent. Options: make bench BENCH_ARGS="--skip book" (the library parts, ~1 min);
+# make bench BENCH_ARGS="--only e2e": the live latency alone (JupyterLab on a loopback port, a fresh copy of
+# the book in _build/bench/lab, Chromium by playwright: key press on a slider → new figure; ~10 min).
 .PHONY: bench
 bench: $(STAMP)
 	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install --disable-pip-version-check -q torch==2.13.0 \

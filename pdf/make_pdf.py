@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
+import json
 import os
 import shutil
 import subprocess
@@ -79,6 +80,125 @@ WAIT_FOR_PAGE = """async () => {
 }"""
 
 
+# ------------------------------------------------------------------------------------ the printed book
+# Before printing, in the print layout (``emulate_media("print")``), the page is made a book:
+# - a title page of its own (the title, author and year of _config.yml), then the contents on pages of
+#   their own: every chapter and appendix with its sections, each linked to its heading, with the page
+#   it starts on. Chromium has no CSS target-counter(), so the book is printed once with placeholder
+#   numbers of fixed width, each heading's page is read from that PDF (Chromium writes a named
+#   destination for every link target), the numbers are filled in and the book printed again; the
+#   contents keep their size, so nothing moves (checked: the second print is read again).
+# - what would be cut at the margin is fitted: a display equation or a table wider than the column is
+#   scaled down (its font size) to the column's width;
+# - a short code cell (up to SHORT_CELL px, about a third of a page) is kept on one page, so that no
+#   page ends in a cell's empty frame (reader.css, class reader-keep); headings stay with what follows.
+SHORT_CELL = 320
+
+FRONT_MATTER = r"""({title, author, year}) => {
+  const article = document.querySelector('.bd-article');
+  const esc = t => t.replace(/[&<>"]/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'}[c]));
+  const cut = title.indexOf(':');
+  const main = cut > 0 ? title.slice(0, cut) : title, sub = cut > 0 ? title.slice(cut + 1).trim() : '';
+  const tp = document.createElement('div');
+  tp.className = 'reader-title-page';
+  tp.innerHTML = `<p class="reader-title">${esc(main)}</p>` + (sub ? `<p class="reader-subtitle">${esc(sub)}</p>` : '')
+      + `<p class="reader-author">${esc(author)}</p><p class="reader-year">${esc(year)}</p>`;
+  // the entries: the welcome page (h1) and its sections (h2), each chapter or appendix (an h2 whose
+  // section follows a document marker) and its sections (h3)
+  const isChapter = sec => !!(sec && sec.previousElementSibling
+                             && (sec.previousElementSibling.id || '').startsWith('document-'));
+  const entries = [];
+  let i = 0;
+  for (const h of article.querySelectorAll('h1, h2, h3')) {
+    const sec = h.parentElement;
+    let level;
+    if (h.tagName === 'H1' || (h.tagName === 'H2' && isChapter(sec))) level = 0;
+    else if (h.tagName === 'H2' && !sec.closest('span[id^="document-"] + section')) level = 1;
+    else if (h.tagName === 'H3' && isChapter(sec.parentElement)) level = 1;
+    else continue;
+    if (!h.id) h.id = `reader-toc-${i++}`;
+    const clone = h.cloneNode(true);
+    clone.querySelectorAll('.headerlink, mjx-assistive-mml').forEach(e => e.remove());
+    entries.push({id: h.id, section: sec.id || '', level, html: clone.innerHTML.trim()});
+  }
+  const toc = document.createElement('nav');
+  toc.className = 'reader-contents';
+  toc.setAttribute('aria-label', 'Contents');
+  toc.innerHTML = '<p class="reader-contents-title">Contents</p><ul>' + entries.map(e =>
+      `<li class="reader-toc-l${e.level}"><a href="#${e.id}"><span class="reader-toc-text">${e.html}</span>`
+      + `<span class="reader-toc-dots"></span><span class="reader-toc-page" data-for="${e.id}">000</span></a></li>`
+  ).join('') + '</ul>';
+  article.prepend(tp, toc);
+  return entries.map(e => [e.id, e.section]);
+}"""
+
+FILL_PAGES = """(pages) => {
+  for (const span of document.querySelectorAll('.reader-toc-page'))
+    span.textContent = String(pages[span.dataset.for] || '?');
+}"""
+
+FIT_TO_COLUMN = r"""(shortCell) => {
+  const article = document.querySelector('.bd-article');
+  const column = article.clientWidth;
+  const fitted = [];
+  // display equations and tables wider than the column: zoomed out to its width (CSS zoom scales the
+  // padding and borders too), down to 50 %; whatever is still wider is reported
+  const wide = [...article.querySelectorAll('mjx-container[display="true"], table')];
+  for (const el of wide) {
+    const w = el.tagName === 'TABLE' ? el.getBoundingClientRect().width
+            : (el.firstElementChild ? el.firstElementChild.getBoundingClientRect().width : 0);
+    if (w <= column + 0.5) continue;
+    const scale = Math.max(0.5, (column - 2) / w);
+    el.style.zoom = scale.toFixed(3);
+    fitted.push(`${el.tagName.toLowerCase()} ${Math.round(w)}px -> ${Math.round(scale * 100)}%`);
+  }
+  // short code cells stay on one page
+  let kept = 0;
+  for (const cell of article.querySelectorAll('div.cell')) {
+    if (cell.getBoundingClientRect().height <= shortCell) { cell.classList.add('reader-keep'); kept++; }
+  }
+  for (const el of article.querySelectorAll('div.cell_input, div.cell_output, div.highlight, div.admonition, figure')) {
+    if (el.getBoundingClientRect().height <= shortCell) el.classList.add('reader-keep');
+  }
+  const where = el => { const s = el.closest('section[id]'); return s ? '#' + s.id : '(top)'; };
+  const still = wide.filter(el => (el.tagName === 'TABLE' ? el.getBoundingClientRect().width
+      : (el.firstElementChild ? el.firstElementChild.getBoundingClientRect().width : 0)) > column + 0.5)
+      .map(el => `${where(el)} ${el.tagName.toLowerCase()}: ${el.textContent.replace(/\s+/g, ' ').slice(0, 60)}`);
+  return {column, fitted, kept, still};
+}"""
+
+
+def _heading_pages(pdf: bytes, ids: list) -> dict:
+    """The page (1-based) of each heading in the PDF ``pdf``, from its named destinations.
+
+    ``ids``: (heading id, id of its section) pairs. Chromium writes a destination for every link
+    target, but drops the heading's where another target shares its place (the book's first heading
+    and its section): the section's is used then.
+    """
+    import io
+
+    import pypdf
+
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    dests = reader.named_destinations
+    pages = {}
+    for hid, section in ids:
+        for name in (hid, section):
+            dest = dests.get("/" + name) if name else None
+            if dest is not None:
+                pages[hid] = reader.get_destination_page_number(dest) + 1
+                break
+    return pages
+
+
+def _book_metadata() -> dict:
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    return {"title": str(config.get("title", "")), "author": str(config.get("author", "")),
+            "year": str(config.get("copyright", ""))}
+
+
 def print_pdf(html_dir: Path, out: Path) -> dict:
     """Print the single page of ``html_dir`` to ``out`` with Chromium; return what was seen.
 
@@ -93,6 +213,7 @@ def print_pdf(html_dir: Path, out: Path) -> dict:
     server, base = serve(html_dir)
     outside: list[str] = []
     errors: list[str] = []
+    problems: list[str] = []
 
     def route(r):
         if r.request.url.startswith(base):
@@ -110,9 +231,12 @@ def print_pdf(html_dir: Path, out: Path) -> dict:
             page.goto(f"{base}/{page_file.name}", wait_until="load", timeout=180_000)
             seen = page.evaluate(WAIT_FOR_PAGE)
             page.emulate_media(media="print")
-            out.parent.mkdir(parents=True, exist_ok=True)
-            page.pdf(
-                path=str(out), format="A4", print_background=True, outline=True, tagged=True,
+            # the print layout's column: A4 less the margins, as page.pdf lays it out
+            page.set_viewport_size({"width": 687, "height": 1000})
+            ids = page.evaluate(FRONT_MATTER, _book_metadata())
+            seen.update(page.evaluate(FIT_TO_COLUMN, SHORT_CELL))
+            options = dict(
+                format="A4", print_background=True, outline=True, tagged=True,
                 margin={"top": "16mm", "bottom": "16mm", "left": "14mm", "right": "14mm"},
                 display_header_footer=True,
                 header_template="<span></span>",
@@ -121,6 +245,23 @@ def print_pdf(html_dir: Path, out: Path) -> dict:
                     '<span class="pageNumber"></span> / <span class="totalPages"></span></div>'
                 ),
             )
+            pdf = page.pdf(**options)
+            pages = _heading_pages(pdf, ids)
+            for _ in range(3):  # the numbers have a fixed width: one more print is all it takes
+                page.evaluate(FILL_PAGES, pages)
+                pdf = page.pdf(**options)
+                again = _heading_pages(pdf, ids)
+                if again == pages:
+                    break
+                pages = again
+            else:
+                problems.append("the contents' page numbers did not settle after 3 prints")
+            missing = [i for i, _ in ids if i not in pages]
+            if missing:
+                problems.append(f"headings of the contents without a page in the PDF: {missing[:5]}")
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(pdf)
+            seen["contents"] = len(ids)
             browser.close()
     finally:
         server.shutdown()
@@ -133,6 +274,8 @@ def print_pdf(html_dir: Path, out: Path) -> dict:
     errors = [e for e in errors if "THEBE_JS_URL" not in e]
     if errors:
         raise RuntimeError(f"JavaScript errors while printing: {errors[:5]}")
+    if problems:
+        raise RuntimeError(f"{out} is not a finished book: {problems}")
     return seen
 
 
@@ -161,8 +304,15 @@ def main(argv=None) -> int:
     for folder in args.copy_to:
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copy2(out, folder / PDF_NAME)
+    # what was fitted, for tests/test_pdf.py and for a person
+    (out.parent / "make_pdf.json").write_text(json.dumps(
+        {k: seen[k] for k in ("math", "images", "contents", "column", "fitted", "still", "kept")}, indent=1))
     print(f"make_pdf: {out} ({out.stat().st_size / 1e6:.1f} MB; {seen['math']} equations, "
-          f"{seen['images']} images) in {time.time() - start:.0f} s")
+          f"{seen['images']} images; {seen['contents']} entries in the contents; "
+          f"{len(seen['fitted'])} equations or tables scaled to the column, {len(seen['still'])} still wider; "
+          f"{seen['kept']} short code cells kept on one page) in {time.time() - start:.0f} s")
+    for item in seen["still"]:
+        print(f"make_pdf: still wider than the column (cut at the margin): {item}")
     for folder in args.copy_to:
         print(f"make_pdf: copied to {(folder / PDF_NAME).resolve()}")
     return 0

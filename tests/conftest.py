@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# the test modules and this file import tests/site_visit.py (the shared page visit) by name
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 @pytest.fixture(scope="session")
@@ -87,7 +89,7 @@ def pytest_generate_tests(metafunc):
 
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory):
-    """The PDF (where Chromium exists), then the website, built into one temporary folder.
+    """The PDF (where Chromium exists) and the website, built at the same time into one temporary folder.
 
     Returns a dict: ``html`` (folder), ``log`` and ``code`` of the HTML build, ``pdf`` (path, or None),
     ``pdf_log`` and ``pdf_code`` of pdf/make_pdf.py.
@@ -95,19 +97,35 @@ def built_book(tmp_path_factory):
     out = tmp_path_factory.mktemp("book")
     html = out / "_build" / "html"
     result = {"html": html, "pdf": None, "pdf_log": "", "pdf_code": None}
+    # The two builds run at the same time (two processes: about half the wall time on two cores). The
+    # website is told that the PDF will be beside it (READER_PDF_PENDING, pdf/reader_ext.py), so its pages
+    # link it as after `make book`; the PDF is copied in once both are done (test_pdf.py checks the link's
+    # target exists).
+    pdf_proc = None
     if Path(CHROMIUM).exists():
-        proc = subprocess.run(
-            [sys.executable, str(ROOT / "pdf" / "make_pdf.py"), "--build-dir", str(out / "pdf"),
-             "--copy-to", str(html)],
-            capture_output=True, text=True, timeout=900, cwd=ROOT)
-        result.update(pdf_log=proc.stdout + proc.stderr, pdf_code=proc.returncode)
-        if (out / "pdf" / PDF_NAME).is_file():
-            result["pdf"] = out / "pdf" / PDF_NAME
+        pdf_out = open(out / "make_pdf.log", "w+", encoding="utf-8")  # a file: a full pipe would stall it
+        pdf_proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "pdf" / "make_pdf.py"), "--build-dir", str(out / "pdf")],
+            stdout=pdf_out, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
     jb = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(jb) if jb.exists() else "jupyter-book", "build", str(ROOT), "-W", "-n", "--keep-going",
            "--path-output", str(out)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=ROOT)
+    env = dict(os.environ, READER_PDF_PENDING="1") if pdf_proc else None
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=ROOT, env=env)
     result.update(log=proc.stdout + proc.stderr, code=proc.returncode)
+    if pdf_proc:
+        try:
+            pdf_proc.wait(timeout=900)
+        except subprocess.TimeoutExpired:
+            pdf_proc.kill()
+            pdf_proc.wait()
+        pdf_out.seek(0)
+        result.update(pdf_log=pdf_out.read(), pdf_code=pdf_proc.returncode)
+        pdf_out.close()
+        if (out / "pdf" / PDF_NAME).is_file():
+            result["pdf"] = out / "pdf" / PDF_NAME
+            if html.is_dir():
+                shutil.copy2(result["pdf"], html / PDF_NAME)
     return result
 
 
@@ -154,6 +172,126 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield b
         b.close()
+
+
+# --------------------------------------------------------------------------- one load per page, shared
+# tests/site_visit.py loads each page once and runs on that load every browser check the collected tests
+# need (site, PDF link, reader view, axe light and dark, animations, phone). A test module declares the
+# steps it needs in VISIT_STEPS and takes the fixture `visited`: visited(page, step) -> what that step saw.
+# The pages the collected tests ask for are visited in the background by VISIT_WORKERS threads (each
+# with its own playwright and Chromium: two pages are worked on at once, one per core), in the order
+# of the tests, from the first call of `visited` on; a test waits for its page only.
+
+VISIT_WORKERS = int(os.environ.get("VISIT_WORKERS", "2"))
+_VISIT_STEPS: set = set()
+_VISIT_PAGES: list = []
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Note which pages and which steps of the shared page visit the collected tests need."""
+    for item in items:
+        if "visited" in getattr(item, "fixturenames", ()):
+            _VISIT_STEPS.update(getattr(item.module, "VISIT_STEPS", ()))
+            params = getattr(getattr(item, "callspec", None), "params", {})
+            page = params.get("site_page") or params.get("page")
+            if page and page not in _VISIT_PAGES:
+                _VISIT_PAGES.append(page)
+
+
+class _Visits:
+    """The page visits, done by worker threads; ``get(page)`` waits for one."""
+
+    def __init__(self, server: str, pages: list, steps: set, workers: int):
+        import queue
+
+        self.server, self.steps = server, set(steps)
+        self.results: dict = {}
+        self.done = {page: threading.Event() for page in pages}
+        self.todo: queue.Queue = queue.Queue()
+        for page in pages:
+            self.todo.put(page)
+        self.threads = [threading.Thread(target=self._work, daemon=True) for _ in range(max(1, workers))]
+        for t in self.threads:
+            t.start()
+
+    def _work(self):
+        import queue
+        import traceback
+
+        import site_visit  # tests/ is on sys.path (see the top of this file)
+        from playwright.sync_api import sync_playwright
+
+        try:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+                while True:
+                    try:
+                        page = self.todo.get_nowait()
+                    except queue.Empty:
+                        break
+                    self.results[page] = site_visit.visit(browser, self.server, page, self.steps)
+                    self.done[page].set()
+                browser.close()
+        except Exception:  # noqa: BLE001 -- every page not visited reports it
+            error = {"error": traceback.format_exc()}
+            for page, event in self.done.items():
+                if not event.is_set():
+                    self.results.setdefault(page, {"page": page, **{s: error for s in self.steps}})
+                    event.set()
+
+    def get(self, page: str, timeout: float = 600) -> dict | None:
+        event = self.done.get(page)
+        if event is None:
+            return None
+        assert event.wait(timeout), f"{page}: the page visit did not finish within {timeout} s"
+        return self.results[page]
+
+
+@pytest.fixture(scope="session")
+def visited(server, browser):
+    """visited(page, step) -> what the step ``step`` of tests/site_visit.py saw on ``page`` (each page is
+    loaded once for every step the session needs, by the background workers); fails the test with the
+    step's error if it raised."""
+    import site_visit  # tests/ is on sys.path (see the top of this file)
+
+    visits = _Visits(server, _VISIT_PAGES, _VISIT_STEPS, VISIT_WORKERS)
+    extra: dict = {}
+
+    def _get(page: str, step: str) -> dict:
+        result = visits.get(page)
+        seen = result.get(step) if result else None
+        if seen is None:  # a page or step no collected test declared: load it here
+            extra.setdefault(page, {}).update(site_visit.visit(browser, server, page, {step}))
+            seen = extra[page][step]
+        if "error" in seen:
+            pytest.fail(f"{page}: the step {step!r} of the page visit raised:\n{seen['error']}")
+        return seen
+
+    yield _get
+    for t in visits.threads:
+        t.join(timeout=60)
+    _write_visit_times({**visits.results})
+
+
+def _write_visit_times(results: dict) -> None:
+    """artifacts/site-visits.txt: the seconds each page's load and each step took (where the time goes)."""
+    if not results:
+        return
+    steps = ["load"] + [s for s in ("site", "pdf_link", "reader", "axe", "animation", "phone")
+                        if any(s in r.get("seconds", {}) for r in results.values())]
+    lines = [f"seconds per page visit ({VISIT_WORKERS} at a time), tests/site_visit.py",
+             "page".ljust(28) + "".join(f"{s:>10}" for s in steps) + f"{'total':>10}"]
+    totals = dict.fromkeys(steps, 0.0)
+    for page, r in results.items():
+        sec = r.get("seconds", {})
+        for s in steps:
+            totals[s] += sec.get(s, 0.0)
+        lines.append(page.ljust(28) + "".join(f"{sec.get(s, 0.0):>10.1f}" for s in steps)
+                     + f"{sum(sec.values()):>10.1f}")
+    lines.append("sum".ljust(28) + "".join(f"{totals[s]:>10.1f}" for s in steps) + f"{sum(totals.values()):>10.1f}")
+    out = ROOT / "artifacts" / "site-visits.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 @pytest.fixture(scope="session")

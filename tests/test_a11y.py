@@ -37,21 +37,17 @@ NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
 _RESULTS: dict = defaultdict(dict)  # page -> scheme -> list of violations
 
 
-def _axe_source() -> str:
+def _axe_present() -> None:
     if not AXE.is_file():
         reason = f"{AXE.relative_to(ROOT)} is missing: run `make axe` (npm install of axe-core@4.14.1)"
         if os.environ.get("CI"):
             pytest.fail(reason + " and CI is set")
         pytest.skip(reason)
-    return AXE.read_text(encoding="utf-8")
 
 
-_RUN_AXE = """async () => {
-  const r = await axe.run(document, {resultTypes: ['violations']});
-  return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                 nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5),
-                                 n: v.nodes.length}));
-}"""
+# axe.run() is called on the page's shared load (tests/site_visit.py, step "axe": light, then dark by
+# emulating prefers-color-scheme and switching the theme's data-theme, without a reload)
+VISIT_STEPS = ("axe", "animation")
 
 
 @pytest.fixture(scope="module")
@@ -84,18 +80,12 @@ def axe_report():
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_axe_no_serious_or_critical_violation(site_page, scheme, site, open_page, axe_report):
+def test_axe_no_serious_or_critical_violation(site_page, scheme, site, visited, axe_report):
     assert (site[0] / f"{site_page}.html").is_file(), f"{site_page}.html was not built"
-    source = _axe_source()
-    context, pg, outside = open_page(site_page, viewport={"width": 1280, "height": 900}, color_scheme=scheme)
-    try:
-        # the theme's colour-mode switch follows the stored choice, then the system's
-        pg.evaluate(f"() => document.documentElement.dataset.theme = '{scheme}'")
-        pg.wait_for_timeout(100)
-        pg.add_script_tag(content=source)
-        violations = pg.evaluate(_RUN_AXE)
-    finally:
-        context.close()
+    _axe_present()
+    seen = visited(site_page, "axe")
+    assert not seen.get("missing"), f"{AXE} is missing"
+    violations = seen[scheme]
     axe_report[site_page][scheme] = violations
     bad = [v for v in violations if v["impact"] in FAILING_IMPACTS]
     assert not bad, f"{site_page} ({scheme}): " + "; ".join(
@@ -118,40 +108,19 @@ ANIMATED = _notebook_pages_with_animations()
 
 
 @pytest.mark.parametrize("page", ANIMATED, ids=[Path(p).name for p in ANIMATED])
-def test_animation_plays_and_pauses_from_the_keyboard(page, open_page):
-    context, pg, _ = open_page(page, viewport={"width": 1280, "height": 900})
-    try:
-        anim = pg.locator("div.animation").first
-        anim.scroll_into_view_if_needed()
-        img = anim.locator("img[id^='_anim_img']")
-        alt = img.get_attribute("alt") or ""
-        assert len(alt) >= 20, f"{page}: the animation's frame has no useful alt text: {alt!r}"
-        slider = anim.locator("input.anim-slider")
-        assert slider.get_attribute("aria-label"), f"{page}: the frame slider has no label"
-        # Tab from the slider (focused first, as a reader tabbing through the page reaches it) to Play
-        slider.focus()
-        reached = None
-        for _ in range(12):
-            pg.keyboard.press("Tab")
-            reached = pg.evaluate("() => document.activeElement.getAttribute('aria-label')")
-            if reached == "Play":
-                break
-        assert reached == "Play", f"{page}: Tab never reached the Play button (last focus: {reached!r})"
-        frame0 = int(slider.input_value())
-        pg.keyboard.press("Enter")
-        pg.wait_for_timeout(1500)
-        frame1 = int(slider.input_value())
-        assert frame1 != frame0, f"{page}: Enter on Play did not advance the animation (frame {frame0})"
-        # Shift+Tab back to Pause (the button before Play), Enter: the frame stays put
-        pg.keyboard.press("Shift+Tab")
-        assert pg.evaluate("() => document.activeElement.getAttribute('aria-label')") == "Pause"
-        pg.keyboard.press("Enter")
-        pg.wait_for_timeout(200)
-        paused = int(slider.input_value())
-        pg.wait_for_timeout(1000)
-        assert int(slider.input_value()) == paused, f"{page}: Enter on Pause did not stop the animation"
-    finally:
-        context.close()
+def test_animation_plays_and_pauses_from_the_keyboard(page, visited):
+    # on the page's shared load (tests/site_visit.py, step "animation", at 1280 px): the first animation
+    # is scrolled into view, its slider focused; Tab until Play, Enter, 1.5 s; Shift+Tab, Enter, 1 s
+    seen = visited(page, "animation")
+    assert not seen.get("absent"), f"{page}: no div.animation on the page"
+    assert len(seen["alt"]) >= 20, f"{page}: the animation's frame has no useful alt text: {seen['alt']!r}"
+    assert seen["slider_label"], f"{page}: the frame slider has no label"
+    assert seen["reached"] == "Play", f"{page}: Tab never reached the Play button (last focus: {seen['reached']!r})"
+    assert seen["frame1"] != seen["frame0"], (
+        f"{page}: Enter on Play did not advance the animation (frame {seen['frame0']})")
+    # Shift+Tab back to Pause (the button before Play), Enter: the frame stays put
+    assert seen["pause_focus"] == "Pause"
+    assert seen["later"] == seen["paused"], f"{page}: Enter on Pause did not stop the animation"
 
 
 # --------------------------------------------------------------------------------- alt text of figures

@@ -143,7 +143,126 @@ def test_pdf_arabic_sentence_in_logical_order(pages_text):
            "its letters are reversed" if sentence[::-1] in text else "it is missing or mangled"))
 
 
-def test_every_page_links_the_pdf(site_page, site, open_page):
+# ------------------------------------------------------------------------------- the PDF as a book
+# pdf/make_pdf.py puts a title page and a contents with page numbers before the book's text; the
+# contents' numbers come from a first print (see its docstring).
+
+_FOOTER = re.compile(r"^\s*\d+\s*/\s*\d+\s*|\s*\d+\s*/\s*\d+\s*$")
+
+
+def _body(text: str) -> str:
+    """A page's text without the footer's "n / N"."""
+    return _FOOTER.sub("", text.strip()).strip()
+
+
+def _book_title() -> dict:
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    return {"title": config["title"], "author": config["author"], "year": str(config["copyright"])}
+
+
+def test_pdf_title_page_alone_on_page_1(pages_text):
+    meta = _book_title()
+    first = _squash(_body(pages_text[0]))
+    expected = _squash(meta["title"].replace(":", "") + meta["author"] + meta["year"])
+    assert first == expected, (
+        f"page 1 should hold the title page alone ({meta}); it reads: {_body(pages_text[0])[:300]!r}")
+    assert _body(pages_text[1]).startswith("Contents"), f"page 2 does not start the contents: {pages_text[1][:200]!r}"
+
+
+def _contents(pages_text) -> tuple[dict, int]:
+    """{squashed entry title: page number} of the contents, and the index of its last page."""
+    entries, last = {}, 1
+    for index in range(1, min(len(pages_text), 12)):
+        lines = _body(pages_text[index]).splitlines()
+        numbered = [re.match(r"^(.*?)\s*(\d+)$", ln.strip()) for ln in lines if ln.strip()]
+        if index > 1 and sum(bool(m) for m in numbered) < 0.8 * max(1, len(numbered)):
+            break  # the book's text has begun
+        last = index
+        for m in numbered:
+            if m:
+                entries[_squash(m.group(1))] = int(m.group(2))
+    return entries, last
+
+
+def _outline(reader) -> list[tuple[str, int]]:
+    """(squashed title, 1-based page) of every heading in the PDF's outline, in order."""
+    found = []
+
+    def walk(items):
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                found.append((_squash(item.title), reader.get_destination_page_number(item) + 1))
+
+    walk(reader.outline)
+    return found
+
+
+def test_pdf_contents_page_numbers_are_where_the_chapters_start(reader, pages_text):
+    """Each chapter's entry in the contents gives the page where the chapter's title is: the page of
+    its heading in the PDF's outline, whose text holds the title."""
+    entries, last = _contents(pages_text)
+    outline = _outline(reader)
+    assert len(entries) >= len(_titles()), f"the contents list {len(entries)} entries: {list(entries)[:20]}"
+    wrong = []
+    for title in _titles():
+        key = _squash(re.sub(r"[*`_$\\]", "", title))
+        found = [(e, n) for e, n in entries.items() if e.endswith(key)]
+        if not found:
+            wrong.append(f"{title!r}: not in the contents")
+            continue
+        entry, number = found[0]
+        pages = [page for heading, page in outline if heading.endswith(key)]
+        if not (last + 1 < number <= len(pages_text)):
+            wrong.append(f"{title!r}: page {number} is out of the book")
+        elif number not in pages or key not in _squash(pages_text[number - 1]):
+            wrong.append(f"{title!r}: the contents say page {number}; the heading is on page(s) {pages}")
+    assert not wrong, "contents entries that do not match the chapter's first page:\n  " + "\n  ".join(wrong)
+
+
+def _undouble(title: str) -> str | None:
+    """Chromium's outline gives some headings each text piece twice ("4.7.4.7.ExercisesExercises"):
+    the title with each piece once ("4.7.Exercises"), or None if ``title`` is not of that form."""
+    out, i = [], 0
+    while i < len(title):
+        for k in range(1, (len(title) - i) // 2 + 1):
+            if title[i:i + k] == title[i + k:i + 2 * k]:
+                out.append(title[i:i + k])
+                i += 2 * k
+                break
+        else:
+            return None
+    return "".join(out)
+
+
+def test_pdf_no_page_ends_with_a_heading(reader, pages_text):
+    """No page's last text is a heading (the headings are the PDF's outline, each with its page)."""
+    headings = _outline(reader)
+    assert len(headings) > 50, f"only {len(headings)} headings in the PDF's outline"
+    alone = []
+    for title, page in headings:
+        text = _squash(_body(pages_text[page - 1]))
+        if any(t and text.endswith(t) for t in (title, _undouble(title))):
+            alone.append(f"p. {page}: {title[:60]!r}")
+    assert not alone, "pages whose last text is a heading (its text moved to the next page):\n  " + "\n  ".join(alone)
+
+
+def test_pdf_nothing_wider_than_the_column(book_pdf):
+    """pdf/make_pdf.py scales a display equation or table wider than the printed column down to fit
+    (its report beside the PDF, make_pdf.json); none may remain wider (it would be cut at the margin)."""
+    import json
+
+    report = json.loads(book_pdf.with_name("make_pdf.json").read_text(encoding="utf-8"))
+    assert report["still"] == [], f"equations or tables wider than the printed column: {report['still']}"
+
+
+VISIT_STEPS = ("pdf_link",)  # of the shared page visit (tests/site_visit.py)
+
+
+def test_every_page_links_the_pdf(site_page, site, visited):
     html, _, _ = site
     assert (html / f"{site_page}.html").is_file(), f"{site_page}.html was not built"
     source = (html / f"{site_page}.html").read_text(encoding="utf-8")
@@ -151,10 +270,5 @@ def test_every_page_links_the_pdf(site_page, site, open_page):
     assert m, f"{site_page}.html has no link to the PDF"
     target = urlparse(urljoin(f"http://x/{site_page}.html", m.group(1))).path.lstrip("/")
     assert target == PDF_NAME and (html / target).is_file(), f"{site_page}: the link points to {target}"
-    context, pg, _ = open_page(site_page, viewport={"width": 1280, "height": 900})
-    try:
-        link = pg.locator(".reader-pdf-link a")
-        link.scroll_into_view_if_needed()
-        assert link.is_visible(), f"{site_page}: the PDF link is not visible"
-    finally:
-        context.close()
+    seen = visited(site_page, "pdf_link")  # at 1280 px, scrolled into view
+    assert seen["visible"], f"{site_page}: the PDF link is not visible"

@@ -10,7 +10,7 @@ must then show
 * math rendered by the vendored MathJax: every math element holds an ``mjx-container``, MathJax's fonts
   came from 127.0.0.1, and no raw TeX delimiter ($$, \\(, \\[, \\begin{) is left in the text;
 
-and a full-page screenshot is saved to artifacts/screenshots/<page>.png for a person to look at.
+and a full-page screenshot is saved to artifacts/screenshots/<page>.jpg for a person to look at.
 Without /usr/bin/chromium the browser tests are skipped, unless the environment variable CI is set.
 """
 
@@ -21,7 +21,6 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
-SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 LOCAL_HOSTS = {"127.0.0.1"}
 RAW_TEX = ("$$", "\\(", "\\)", "\\[", "\\]", "\\begin{")
 
@@ -30,6 +29,7 @@ RAW_TEX = ("$$", "\\(", "\\)", "\\[", "\\]", "\\begin{")
 # (headless Debian Chromium through playwright; skipped without /usr/bin/chromium, failed when CI is set)
 # live in tests/conftest.py, shared with the other browser tests so that one session builds once and
 # starts one playwright. A test taking `site_page` runs once per page (_toc.yml's pages, search, genindex).
+# Each page is loaded once for all the browser tests (the fixture `visited`, tests/site_visit.py).
 
 
 # --------------------------------------------------------------------------- the tests
@@ -50,71 +50,16 @@ def test_mathjax_is_vendored(site):
     assert fonts, "MathJax's CHTML fonts were not copied"
 
 
-# Collected in the page's JavaScript: everything the page refers to, math elements, leftover TeX.
-_INSPECT = r"""
-async () => {
-  const refs = [];
-  for (const s of document.querySelectorAll('script[src]')) refs.push(['script', s.src]);
-  for (const l of document.querySelectorAll('link[href]')) {
-    const rel = (l.rel || '').toLowerCase();
-    if (/stylesheet|preload|modulepreload|icon|font|prefetch/.test(rel)) refs.push([rel, l.href]);
-  }
-  for (const i of document.querySelectorAll('img[src], iframe[src], source[src], video[src], audio[src]'))
-    refs.push([i.tagName.toLowerCase(), i.src]);
-  let mathjax = null;
-  if (window.MathJax && window.MathJax.startup && window.MathJax.startup.promise) {
-    await window.MathJax.startup.promise;
-    mathjax = window.MathJax.version || 'unknown';
-  }
-  if (document.fonts && document.fonts.ready) await document.fonts.ready;
-  const maths = [...document.querySelectorAll('.math')];
-  const unrendered = maths.filter(m => !m.querySelector('mjx-container')).map(m => m.textContent.slice(0, 80));
-  const clone = document.body.cloneNode(true);
-  for (const e of clone.querySelectorAll('pre, code, script, style, textarea, mjx-container, .highlight, .output'))
-    e.remove();
-  return {refs, mathjax, n_math: maths.length, n_mjx: document.querySelectorAll('mjx-container').length,
-          unrendered, text: clone.textContent,
-          amd: typeof window.require === 'function' && typeof window.define === 'function'};
-}
-"""
+VISIT_STEPS = ("site",)  # of the shared page visit (tests/site_visit.py: its INSPECT script)
 
 
-def test_page(site_page, site, server, browser):
+def test_page(site_page, site, visited):
     page = site_page
     html, _, _ = site
     assert (html / f"{page}.html").is_file(), f"{page}.html was not built"
-    outside, console_errors, page_errors, failed_local, font_hits = [], [], [], [], []
-
-    def route(r):
-        url = r.request.url
-        if urlparse(url).scheme in ("data", "blob", "about") or urlparse(url).hostname in LOCAL_HOSTS:
-            r.continue_()
-        else:
-            outside.append(url)
-            r.abort()
-
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
-    try:
-        pg = context.new_page()
-        pg.route("**/*", route)
-        pg.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
-        pg.on("pageerror", lambda e: page_errors.append(str(e)))
-
-        def on_response(resp):
-            if urlparse(resp.url).hostname in LOCAL_HOSTS:
-                if resp.status >= 400:
-                    failed_local.append(f"{resp.status} {resp.url}")
-                if "/mathjax/" in resp.url and resp.url.split("?")[0].endswith(".woff"):
-                    font_hits.append(resp.url)
-
-        pg.on("response", on_response)
-        pg.goto(f"{server}/{page}.html", wait_until="load", timeout=60_000)
-        info = pg.evaluate(_INSPECT)
-        pg.wait_for_timeout(300)  # let late requests (fonts, lazy scripts) start, so the route sees them
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        pg.screenshot(path=str(SCREENSHOTS / f"{Path(page).name}.png"), full_page=True)
-    finally:
-        context.close()
+    seen = visited(page, "site")  # loaded at 1280 x 900, screenshot in artifacts/screenshots/
+    info, outside, console_errors = seen["info"], seen["outside"], seen["console_errors"]
+    page_errors, failed_local, font_hits = seen["page_errors"], seen["failed_local"], seen["font_hits"]
 
     problems = []
     if outside:

@@ -6,7 +6,8 @@
      "System Settings") are visible text; the button is named "Color mode": hide the icons from
      assistive technology (Font Awesome turns each <i> into an <svg> with a <title> after load,
      so this is redone whenever the button's content changes);
-   and names the left sidebar as a landmark (rule region). */
+   and names the left sidebar as a landmark (rule region).
+   It also marks the boxes that scroll sideways, so that reader.css can show that they do (see below). */
 (function () {
   function fixSearch() {
     document.querySelectorAll("button.search-button-field[aria-label]").forEach(function (b) {
@@ -41,7 +42,42 @@
       sidebar.setAttribute("aria-label", "Book title and table of contents");
     }
   }
-  function fixAll() { fixSearch(); fixThemeSwitch(); fixSidebar(); }
+  // A box that scrolls sideways (a wide table, a long equation or code line, on a phone) shows that it
+  // does: it gets the class reader-scrolls (reader.css: a visible scrollbar, and a fade at each edge
+  // where content is hidden: reader-more-right, reader-more-left), updated as it scrolls and on resize.
+  var SCROLLERS = 'mjx-container[display="true"], .table-wrapper, .pst-scrollable-table-container, ' +
+    'div.highlight, .cell_output, .output, .math-wrapper, table.indextable, pre';
+  function markScroller(el) {
+    var more = el.scrollWidth > el.clientWidth + 1;
+    var s = getComputedStyle(el).overflowX;
+    more = more && (s === "auto" || s === "scroll");
+    el.classList.toggle("reader-scrolls", more);
+    el.classList.toggle("reader-more-right", more && el.scrollLeft + el.clientWidth < el.scrollWidth - 1);
+    el.classList.toggle("reader-more-left", more && el.scrollLeft > 1);
+    if (more && !el.dataset.readerScrollWatched) {
+      el.dataset.readerScrollWatched = "1";
+      el.addEventListener("scroll", function () { markScroller(el); }, { passive: true });
+    }
+  }
+  function markScrollers() {
+    document.querySelectorAll(SCROLLERS).forEach(markScroller);
+  }
+  var pending = null;
+  function markScrollersSoon() {
+    if (pending) return;
+    pending = requestAnimationFrame(function () { pending = null; markScrollers(); });
+  }
+  window.readerMarkScrollers = markScrollers;
+  window.addEventListener("resize", markScrollersSoon);
+  if (window.ResizeObserver) {
+    new ResizeObserver(markScrollersSoon).observe(document.documentElement);
+  }
+  function afterMath() {
+    if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+      MathJax.startup.promise.then(markScrollers);
+    }
+  }
+  function fixAll() { fixSearch(); fixThemeSwitch(); fixSidebar(); markScrollers(); afterMath(); }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", fixAll);
   } else {

@@ -1,0 +1,421 @@
+"""One visit per page: every browser check of the built site, done on a single page load.
+
+The site tests (test_site.py, test_a11y.py, test_phone.py, test_pdf.py, test_reader_view.py) each look
+at every page. Loading each page once per test module cost about 100 page loads (MathJax typesetting each
+time); here each page is loaded once, in one browser context, and every check runs on that load in this
+order:
+
+1. ``site``     at 1280 × 900, light: what the page refers to, math, raw TeX, console and page errors,
+                requests that left the machine; full-page screenshot to artifacts/screenshots/<page>.jpg.
+2. ``pdf_link`` the footer's link to the PDF is visible.
+3. ``reader``   at 1280 px: code, equations, tables and other boxes that scroll sideways, figures shown
+                below 0.9 of their natural width, test words in the text (test_reader_view.py).
+4. ``axe``      axe-core in the light colour mode, then in the dark one (``prefers-color-scheme``
+                emulated and the theme's ``data-theme`` switched, without a reload), then back to light.
+5. ``animation`` (pages with a matplotlib animation) Play and Pause reached by Tab, pressed by Enter.
+6. ``phone``    the same page switched to a phone (390 × 844 CSS px, device scale factor 2, mobile
+                viewport, touch, a mobile user agent) by the DevTools protocol's device emulation,
+                without a reload: the page body must not scroll sideways, and every box that scrolls
+                sideways must show it (the edge fade of pdf/static/reader.js + reader.css); full-page
+                screenshot to artifacts/phone/<page>.jpg.
+
+Each step's observations (or the error it raised) are stored in a dict; the tests assert on them. A step
+runs only when a collected test needs it (see ``conftest.pytest_collection_modifyitems``).
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+import traceback
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+PHONE_SHOTS = ROOT / "artifacts" / "phone"
+AXE = ROOT / ".venv" / "node" / "node_modules" / "axe-core" / "axe.min.js"
+LOCAL_HOSTS = {"127.0.0.1"}
+DESKTOP = {"width": 1280, "height": 900}
+PHONE_WIDTH = 390
+PHONE = {"width": PHONE_WIDTH, "height": 844, "deviceScaleFactor": 2, "mobile": True}
+PHONE_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/156.0.0.0 Mobile Safari/537.36")
+SHOT_QUALITY = 70  # the screenshots are JPEG: a PNG of a long page takes seconds to encode
+PHONE_SHOT_SCALE = 0.5  # the phone's screenshot in CSS pixels (390 px wide), not its 2x device pixels
+STEPS = ("site", "pdf_link", "reader", "axe", "animation", "phone")
+
+WAIT_FOR_PAGE = """async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
+  if (document.fonts && document.fonts.ready) { await document.fonts.ready; }
+  await Promise.all([...document.images].map(img => img.complete ? null :
+      new Promise(done => { img.addEventListener('load', done); img.addEventListener('error', done); })));
+}"""
+
+# two animation frames: the layout after a change of viewport or colour mode has been done
+SETTLE = """() => Promise.race([new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))),
+                             new Promise(r => setTimeout(r, 1000))])"""
+
+# ------------------------------------------------------------------------------------------ 1. site
+# everything the page refers to, math elements, leftover TeX (test_site.py)
+INSPECT = r"""
+async () => {
+  const refs = [];
+  for (const s of document.querySelectorAll('script[src]')) refs.push(['script', s.src]);
+  for (const l of document.querySelectorAll('link[href]')) {
+    const rel = (l.rel || '').toLowerCase();
+    if (/stylesheet|preload|modulepreload|icon|font|prefetch/.test(rel)) refs.push([rel, l.href]);
+  }
+  for (const i of document.querySelectorAll('img[src], iframe[src], source[src], video[src], audio[src]'))
+    refs.push([i.tagName.toLowerCase(), i.src]);
+  let mathjax = null;
+  if (window.MathJax && window.MathJax.startup && window.MathJax.startup.promise) {
+    await window.MathJax.startup.promise;
+    mathjax = window.MathJax.version || 'unknown';
+  }
+  if (document.fonts && document.fonts.ready) await document.fonts.ready;
+  const maths = [...document.querySelectorAll('.math')];
+  const unrendered = maths.filter(m => !m.querySelector('mjx-container')).map(m => m.textContent.slice(0, 80));
+  const clone = document.body.cloneNode(true);
+  for (const e of clone.querySelectorAll('pre, code, script, style, textarea, mjx-container, .highlight, .output'))
+    e.remove();
+  return {refs, mathjax, n_math: maths.length, n_mjx: document.querySelectorAll('mjx-container').length,
+          unrendered, text: clone.textContent,
+          amd: typeof window.require === 'function' && typeof window.define === 'function'};
+}
+"""
+
+# ---------------------------------------------------------------------------------------- 3. reader
+# Words of the test machinery that must not reach a reader (CONTRIBUTING: reader-facing text speaks to
+# students). Searched, case-insensitively, in the text of the page body (collapsed parts included: a
+# reader can open them) and in its alt texts, titles and ARIA labels.
+TEST_WORDS = [
+    r"\bnbval\b", r"\bpytest\b", r"\btests?/", r"\btest_\w+\.py\b", r"\bconftest\b",
+    r"\b(?:remove|hide)-(?:input|output|cell)\b", r"\braises-exception\b", r"\bskip-execution\b",
+    r"\bxfail\b",
+]
+# a figure shown below this fraction of its natural width is shrunk (the figure policy draws every
+# figure at most 680 px wide, which the 1280 px page column shows at its natural size)
+MIN_SCALE = 0.9
+
+READER = r"""
+({words, minScale}) => {
+  const article = document.querySelector('.bd-article') || document.querySelector('main') || document.body;
+  const TOL = 1;
+  // open what is folded (hidden code cells, dropdowns): a reader can open them, so they count
+  const reopen = [];
+  for (const d of article.querySelectorAll('details:not([open])')) { d.open = true; reopen.push(() => d.open = false); }
+  for (const e of article.querySelectorAll('.toggle-hidden')) {
+    e.classList.remove('toggle-hidden'); reopen.push(() => e.classList.add('toggle-hidden'));
+  }
+  const where = el => {
+    const s = el.closest('section[id]');
+    return s ? '#' + s.id : '(top)';
+  };
+  const scrollsX = el => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
+  const shown = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  const aRect = article.getBoundingClientRect();
+  const aRight = aRect.right - parseFloat(getComputedStyle(article).paddingRight || 0);
+  const out = {code: [], math: [], table: [], box: [], figure: [], words: [],
+               column: Math.round(article.clientWidth), page: document.documentElement.scrollWidth};
+  const seen = new Set();
+  // code blocks (source and printed output)
+  for (const pre of article.querySelectorAll('pre')) {
+    if (!shown(pre)) continue;
+    const box = scrollsX(pre) ? pre : (pre.closest('div.highlight') || pre);
+    const wide = pre.scrollWidth > pre.clientWidth + TOL || box.scrollWidth > box.clientWidth + TOL
+                 || pre.getBoundingClientRect().right > aRight + TOL;
+    if (!wide) continue;
+    seen.add(box); seen.add(pre);
+    const lines = pre.textContent.split('\n');
+    const longest = lines.reduce((a, b) => (b.length > a.length ? b : a), '');
+    const kind = pre.closest('.cell_output, .output') ? 'output' : 'code';
+    out.code.push(`${where(pre)} ${kind} ${pre.scrollWidth}px in ${pre.clientWidth}px, longest line `
+                  + `(${longest.length} chars): ${JSON.stringify(longest.trim().slice(0, 70))}`);
+  }
+  // display equations
+  const items = (window.MathJax && MathJax.startup && MathJax.startup.document)
+      ? [...MathJax.startup.document.math] : [];
+  const tex = c => { const it = items.find(i => i.typesetRoot === c); return it ? it.math.trim() : c.textContent; };
+  for (const c of article.querySelectorAll('mjx-container[display="true"]')) {
+    if (!shown(c)) continue;
+    const inner = c.firstElementChild;
+    const innerW = inner ? inner.getBoundingClientRect().width : 0;
+    const r = c.getBoundingClientRect();
+    if (c.scrollWidth > c.clientWidth + TOL || innerW > r.width + TOL || r.right > aRight + TOL) {
+      seen.add(c);
+      out.math.push(`${where(c)} equation ${Math.round(Math.max(c.scrollWidth, innerW))}px in `
+                    + `${c.clientWidth}px: ${JSON.stringify(tex(c).replace(/\s+/g, ' ').slice(0, 90))}`);
+    }
+  }
+  // tables: wider than the box they sit in, or past the column
+  for (const t of article.querySelectorAll('table')) {
+    if (!shown(t)) continue;
+    let box = t.parentElement;
+    while (box && box !== article && !scrollsX(box)) box = box.parentElement;
+    box = box || article;
+    const w = t.getBoundingClientRect().width;
+    if (w > box.clientWidth + TOL || t.getBoundingClientRect().right > aRight + TOL) {
+      seen.add(box);
+      const head = (t.querySelector('caption, th, td') || t).textContent.trim().replace(/\s+/g, ' ').slice(0, 50);
+      out.table.push(`${where(t)} table ${Math.round(w)}px in ${box.clientWidth}px (${t.rows.length} rows, `
+                     + `starts ${JSON.stringify(head)})`);
+    }
+  }
+  // any other box that scrolls sideways (a wide output, an animation, a list...)
+  for (const el of article.querySelectorAll('*')) {
+    if (seen.has(el) || !shown(el) || !scrollsX(el) || el.scrollWidth <= el.clientWidth + TOL) continue;
+    if (el.querySelector('pre, table, mjx-container[display="true"]') &&
+        [...el.querySelectorAll('pre, table, mjx-container')].some(x => seen.has(x) || seen.has(x.parentElement))) continue;
+    out.box.push(`${where(el)} ${el.tagName.toLowerCase()}.${[...el.classList].join('.')} `
+                 + `${el.scrollWidth}px in ${el.clientWidth}px`);
+  }
+  // figures shown smaller than drawn
+  for (const img of article.querySelectorAll('img')) {
+    if (!shown(img) || !img.naturalWidth) continue;
+    const w = img.getBoundingClientRect().width;
+    if (w < minScale * img.naturalWidth - 0.5) {
+      const name = (img.getAttribute('src') || '').split('/').pop().slice(0, 40);
+      out.figure.push(`${where(img)} ${name}: natural ${img.naturalWidth}px shown at ${Math.round(w)}px `
+                      + `(${(w / img.naturalWidth).toFixed(2)}), alt ${JSON.stringify((img.alt || '').slice(0, 50))}`);
+    }
+  }
+  // test words: the body's text (without scripts and styles) and what assistive technology reads
+  // text nodes joined by spaces: textContent would glue the end of one block to the start of the next
+  const nodes = [], walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT, {
+    acceptNode: n => n.parentElement.closest('script, style, noscript, template')
+                     ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT});
+  while (walker.nextNode()) nodes.push(walker.currentNode.nodeValue);
+  const texts = [nodes.join(' ')];
+  for (const e of document.body.querySelectorAll('[alt], [title], [aria-label]'))
+    for (const a of ['alt', 'title', 'aria-label']) if (e.getAttribute(a)) texts.push(e.getAttribute(a));
+  const text = texts.join('\n');
+  for (const w of words) {
+    const re = new RegExp(w, 'gi');
+    let m;
+    while ((m = re.exec(text)) !== null) {
+      out.words.push(`${JSON.stringify(m[0])} in …${JSON.stringify(text.slice(Math.max(0, m.index - 50), m.index + 50).replace(/\s+/g, ' '))}…`);
+      if (out.words.length > 40) break;
+    }
+  }
+  reopen.forEach(f => f());
+  return out;
+}
+"""
+
+# ------------------------------------------------------------------------------------------- 4. axe
+# after a change of colour mode: the layout done, then every CSS transition it started finished
+# (at most 2 s: a transition that never ends must not hold the visit up)
+TRANSITIONS_DONE = """async () => {
+  const done = (async () => {
+    await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+    await Promise.all(document.getAnimations().filter(a => a instanceof CSSTransition)
+                        .map(a => a.finished.catch(() => null)));
+  })();
+  await Promise.race([done, new Promise(r => setTimeout(r, 2000))]);
+}"""
+RUN_AXE = """async () => {
+  const r = await axe.run(document, {resultTypes: ['violations']});
+  return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                 nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5),
+                                 n: v.nodes.length}));
+}"""
+
+# ----------------------------------------------------------------------------------------- 6. phone
+# the elements whose right edge passes the viewport's and that are not inside a box that scrolls or clips
+STICKING_OUT = """(width) => {
+  const clipped = el => {
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      const s = getComputedStyle(p);
+      if (['auto', 'scroll', 'hidden', 'clip'].includes(s.overflowX)) return true;
+    }
+    return false;
+  };
+  const out = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.right <= width + 0.5 || clipped(el)) continue;
+    if (getComputedStyle(el).visibility === 'hidden') continue;
+    out.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}.${[...el.classList].join('.')}`
+             + ` right=${Math.round(r.right)}`);
+    if (out.length >= 8) break;
+  }
+  return out;
+}"""
+
+# every box of the article that scrolls sideways, and whether it shows that it does: the class that
+# pdf/static/reader.js sets and the edge fade (a mask) that pdf/static/reader.css draws for it
+SCROLL_HINTS = r"""() => {
+  const article = document.querySelector('.bd-article') || document.body;
+  const out = [];
+  for (const el of article.querySelectorAll('*')) {
+    if (!el.getClientRects().length) continue;
+    const s = getComputedStyle(el);
+    if (!['auto', 'scroll'].includes(s.overflowX) || el.scrollWidth <= el.clientWidth + 1) continue;
+    const mask = s.maskImage || s.webkitMaskImage || 'none';
+    const sec = el.closest('section[id]');
+    out.push({what: `${sec ? '#' + sec.id : '(top)'} ${el.tagName.toLowerCase()}.${[...el.classList].join('.')}`
+                    + ` ${el.scrollWidth}px in ${el.clientWidth}px`,
+              marked: el.classList.contains('reader-scrolls'), faded: mask !== 'none'});
+  }
+  return out;
+}"""
+
+
+def _find_animation(pg) -> dict:
+    """Tab to Play, Enter: the frame advances; Shift+Tab to Pause, Enter: it stays (test_a11y.py)."""
+    seen: dict = {}
+    anim = pg.locator("div.animation").first
+    anim.scroll_into_view_if_needed()
+    img = anim.locator("img[id^='_anim_img']")
+    seen["alt"] = img.get_attribute("alt") or ""
+    slider = anim.locator("input.anim-slider")
+    seen["slider_label"] = slider.get_attribute("aria-label")
+    slider.focus()
+    reached = None
+    for _ in range(12):
+        pg.keyboard.press("Tab")
+        reached = pg.evaluate("() => document.activeElement.getAttribute('aria-label')")
+        if reached == "Play":
+            break
+    seen["reached"] = reached
+    if reached != "Play":
+        return seen
+    seen["frame0"] = int(slider.input_value())
+    pg.keyboard.press("Enter")
+    pg.wait_for_timeout(1500)
+    seen["frame1"] = int(slider.input_value())
+    pg.keyboard.press("Shift+Tab")
+    seen["pause_focus"] = pg.evaluate("() => document.activeElement.getAttribute('aria-label')")
+    pg.keyboard.press("Enter")
+    pg.wait_for_timeout(200)
+    seen["paused"] = int(slider.input_value())
+    pg.wait_for_timeout(1000)
+    seen["later"] = int(slider.input_value())
+    return seen
+
+
+def visit(browser, server: str, page: str, steps: set[str]) -> dict:
+    """Load ``page`` ("book/index", ...) once and run the ``steps`` wanted; return what each saw.
+
+    The result maps a step's name to its observations, or to ``{"error": traceback}`` when the step
+    raised; ``result["outside"]`` lists the requests that left the machine (aborted), all steps long.
+    """
+    res: dict = {"page": page}
+    outside, console_errors, page_errors, failed_local, font_hits = [], [], [], [], []
+
+    def route(r):
+        url = r.request.url
+        if urlparse(url).scheme in ("data", "blob", "about") or urlparse(url).hostname in LOCAL_HOSTS:
+            r.continue_()
+        else:
+            outside.append(url)
+            r.abort()
+
+    def on_response(resp):
+        if urlparse(resp.url).hostname in LOCAL_HOSTS:
+            if resp.status >= 400:
+                failed_local.append(f"{resp.status} {resp.url}")
+            if "/mathjax/" in resp.url and resp.url.split("?")[0].endswith(".woff"):
+                font_hits.append(resp.url)
+
+    timing = res.setdefault("seconds", {})
+
+    def step(name, fn):
+        if name not in steps:
+            return
+        t0 = time.perf_counter()
+        try:
+            res[name] = fn()
+        except Exception:  # noqa: BLE001 -- reported by the test that needs this step
+            res[name] = {"error": traceback.format_exc()}
+        timing[name] = round(time.perf_counter() - t0, 2)
+
+    context = browser.new_context(viewport=DESKTOP, color_scheme="light", service_workers="block")
+    res["outside"] = outside
+    try:
+        pg = context.new_page()
+        pg.set_default_timeout(60_000)
+        pg.route("**/*", route)
+        pg.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+        pg.on("pageerror", lambda e: page_errors.append(str(e)))
+        pg.on("response", on_response)
+        t0 = time.perf_counter()
+        try:
+            pg.goto(f"{server}/{page}.html", wait_until="load", timeout=60_000)
+            pg.evaluate(WAIT_FOR_PAGE)
+            timing["load"] = round(time.perf_counter() - t0, 2)
+        except Exception:  # noqa: BLE001
+            err = {"error": traceback.format_exc()}
+            return {**res, **{s: err for s in steps}}
+
+        def site():
+            info = pg.evaluate(INSPECT)
+            pg.wait_for_timeout(300)  # let late requests (fonts, lazy scripts) start, so the route sees them
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            pg.screenshot(path=str(SCREENSHOTS / f"{Path(page).name}.jpg"), full_page=True, type="jpeg",
+                          quality=SHOT_QUALITY)
+            return {"info": info, "outside": list(outside), "console_errors": list(console_errors),
+                    "page_errors": list(page_errors), "failed_local": list(failed_local),
+                    "font_hits": list(font_hits)}
+
+        def pdf_link():
+            link = pg.locator(".reader-pdf-link a")
+            if not link.count():
+                return {"visible": False, "count": 0}
+            link.first.scroll_into_view_if_needed()
+            return {"visible": link.first.is_visible(), "count": link.count()}
+
+        def reader():
+            return pg.evaluate(READER, {"words": TEST_WORDS, "minScale": MIN_SCALE})
+
+        def axe():
+            if not AXE.is_file():
+                return {"missing": True}
+            pg.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+            found = {}
+            for scheme in ("light", "dark"):
+                # the theme's colour-mode switch follows the stored choice, then the system's
+                pg.emulate_media(color_scheme=scheme)
+                pg.evaluate(f"() => document.documentElement.dataset.theme = '{scheme}'")
+                pg.evaluate(TRANSITIONS_DONE)  # the theme fades its colours (0.15 s): axe sees the end
+                found[scheme] = pg.evaluate(RUN_AXE)
+            pg.emulate_media(color_scheme="light")
+            pg.evaluate("() => document.documentElement.dataset.theme = 'light'")
+            return found
+
+        def animation():
+            if not pg.locator("div.animation").count():
+                return {"absent": True}
+            return _find_animation(pg)
+
+        def phone():
+            cdp = context.new_cdp_session(pg)
+            cdp.send("Emulation.setDeviceMetricsOverride", PHONE)
+            cdp.send("Emulation.setTouchEmulationEnabled", {"enabled": True, "maxTouchPoints": 5})
+            cdp.send("Emulation.setUserAgentOverride", {"userAgent": PHONE_UA})
+            pg.evaluate("() => window.scrollTo(0, 0)")
+            pg.evaluate(SETTLE)
+            pg.wait_for_timeout(200)
+            widths = pg.evaluate("() => [document.documentElement.scrollWidth, document.body.scrollWidth,"
+                                 " window.innerWidth, window.devicePixelRatio]")
+            culprits = pg.evaluate(STICKING_OUT, PHONE_WIDTH) if widths[0] > PHONE_WIDTH else []
+            hints = pg.evaluate(SCROLL_HINTS)
+            # the screenshot through the same DevTools session (playwright's own would reset the emulation)
+            height = pg.evaluate("() => document.documentElement.scrollHeight")
+            shot = cdp.send("Page.captureScreenshot", {
+                "format": "jpeg", "quality": SHOT_QUALITY, "captureBeyondViewport": True,
+                "clip": {"x": 0, "y": 0, "width": PHONE_WIDTH, "height": height, "scale": PHONE_SHOT_SCALE}})
+            PHONE_SHOTS.mkdir(parents=True, exist_ok=True)
+            (PHONE_SHOTS / f"{Path(page).name}.jpg").write_bytes(base64.b64decode(shot["data"]))
+            return {"widths": widths, "culprits": culprits, "hints": hints}
+
+        step("site", site)
+        step("pdf_link", pdf_link)
+        step("reader", reader)
+        step("axe", axe)
+        step("animation", animation)
+        step("phone", phone)
+    finally:
+        context.close()
+    return res

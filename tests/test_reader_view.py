@@ -1,0 +1,144 @@
+"""The page as a reader sees it at 1280 px: nothing cut at the right, figures at their size, no test words.
+
+On every page of the site (the shared page load of tests/site_visit.py, step "reader", at a 1280 × 900
+viewport, folded parts opened), the script READER looks for
+
+* code blocks (``pre``: source and printed output) that scroll sideways (scrollWidth > clientWidth) or
+  pass the page column: what gets cut is the end of the line, often the comment that explains it. Code
+  lines of at most 79 characters fit (test_79_characters_fit_a_code_block);
+* display equations (MathJax's ``mjx-container``) wider than their box or the column;
+* tables wider than the box they sit in, and any other box of the article that scrolls sideways;
+* figures (``img``) shown at less than 0.9 of their natural width: the figure policy (optlib.plotting)
+  draws figures at most 680 px wide so that the page never shrinks their text;
+* words of the test machinery in the text a reader sees (collapsed parts, alt texts and labels
+  included): nbval, pytest, tests/, test_*.py, conftest, cell tags such as remove-output or
+  raises-exception.
+
+The self-tests inject each defect into a real page of the built site (with the theme's CSS and MathJax)
+and check that READER reports it, so the guard cannot pass by seeing nothing.
+"""
+
+from __future__ import annotations
+
+import site_visit  # tests/ is on sys.path (tests/conftest.py)
+
+VISIT_STEPS = ("reader",)
+KINDS = ("code", "math", "table", "box", "figure", "words")
+LABELS = {"code": "code blocks that scroll sideways", "math": "display equations wider than their box",
+          "table": "tables wider than their box", "box": "other boxes that scroll sideways",
+          "figure": f"figures shown below {site_visit.MIN_SCALE} of their natural width",
+          "words": "test words in the text"}
+
+
+def _report(page: str, seen: dict, kinds=KINDS) -> str:
+    lines = [f"{page} at 1280 px (page column {seen['column']} px):"]
+    for kind in kinds:
+        if seen[kind]:
+            lines.append(f"  {LABELS[kind]} ({len(seen[kind])}):")
+            lines += [f"    {x}" for x in seen[kind][:30]]
+    return "\n".join(lines)
+
+
+def test_nothing_cut_at_1280px(site_page, site, visited):
+    assert (site[0] / f"{site_page}.html").is_file(), f"{site_page}.html was not built"
+    seen = visited(site_page, "reader")
+    kinds = ("code", "math", "table", "box")
+    assert seen["page"] <= 1280 and not any(seen[k] for k in kinds), _report(site_page, seen, kinds)
+
+
+def test_figures_at_their_natural_size_at_1280px(site_page, visited):
+    seen = visited(site_page, "reader")
+    assert not seen["figure"], _report(site_page, seen, ("figure",))
+
+
+def test_no_test_words_in_the_text(site_page, visited):
+    seen = visited(site_page, "reader")
+    assert not seen["words"], _report(site_page, seen, ("words",))
+
+
+# ------------------------------------------------------------------------------------ self-tests
+
+# Defects put into a page, each in its own section (READER names the section of what it reports).
+# The structure of a code cell is myst-nb's, so that the theme's CSS applies as on a chapter page.
+_CODE_CELL = ('<div class="cell docutils container"><div class="cell_input docutils container">'
+              '<div class="highlight-ipython3 notranslate"><div class="highlight"><pre>{}</pre></div></div>'
+              '</div></div>')
+_INJECT = r"""async ({code}) => {
+  const article = document.querySelector('.bd-article');
+  const add = (id, html) => {
+    const s = document.createElement('section'); s.id = id; s.innerHTML = html; article.appendChild(s); return s;
+  };
+  const line = n => 'x = 1  # ' + 'm'.repeat(n - 9);
+  add('defect-code', code.replace('{}', line(120)));
+  add('fit-79', code.replace('{}', line(79) + '\n' + line(79)));
+  add('defect-math', '<div class="math notranslate nohighlight">\\[' +
+      Array.from({length: 40}, (_, i) => `a_{${i}} x^{${i}}`).join(' + ') + '\\]</div>');
+  add('defect-table', '<div class="pst-scrollable-table-container"><table class="table"><tr>' +
+      Array.from({length: 30}, (_, i) => `<td>column_number_${i}</td>`).join('') + '</tr></table></div>');
+  const png = w => { const c = document.createElement('canvas'); c.width = w; c.height = 40;
+                     const g = c.getContext('2d'); g.fillStyle = '#0072B2'; g.fillRect(0, 0, w, 40);
+                     return c.toDataURL('image/png'); };
+  add('defect-figure', `<div class="cell_output docutils container"><img alt="wide" src="${png(1400)}"></div>`);
+  add('fit-680', `<div class="cell_output docutils container"><img alt="fits" src="${png(680)}"></div>`);
+  add('defect-words', '<p>This output is ignored by nbval (see tests/test_widgets.py).</p>' +
+      code.replace('{}', '# tagged raises-exception for pytest'));
+  add('defect-box', '<div style="overflow-x: auto"><div style="width: 2000px">wide</div></div>');
+  await MathJax.typesetPromise([document.getElementById('defect-math')]);
+  await Promise.all([...article.querySelectorAll('section[id^="defect-"] img, section[id^="fit-"] img')]
+      .map(i => i.complete ? null : new Promise(r => i.addEventListener('load', r))));
+}"""
+
+
+def _flagged(seen: dict, kind: str, section: str) -> list[str]:
+    return [x for x in seen[kind] if x.startswith(f"#{section} ")]
+
+
+def test_reader_guard_reports_each_defect_put_into_a_page(open_page):
+    context, pg, _ = open_page("book/glossary", viewport=site_visit.DESKTOP)
+    try:
+        pg.evaluate(_INJECT, {"code": _CODE_CELL})
+        seen = pg.evaluate(site_visit.READER, {"words": site_visit.TEST_WORDS, "minScale": site_visit.MIN_SCALE})
+    finally:
+        context.close()
+    report = _report("book/glossary with defects put in", seen)
+    assert _flagged(seen, "code", "defect-code"), "a 120-character code line was not reported\n" + report
+    assert _flagged(seen, "math", "defect-math"), "a too-wide display equation was not reported\n" + report
+    assert _flagged(seen, "table", "defect-table"), "a too-wide table was not reported\n" + report
+    assert _flagged(seen, "box", "defect-box"), "a box that scrolls sideways was not reported\n" + report
+    assert _flagged(seen, "figure", "defect-figure"), "a shrunk 1400 px figure was not reported\n" + report
+    words = " ".join(seen["words"])
+    for word in ("nbval", "tests/", "test_widgets.py", "raises-exception", "pytest"):
+        assert f'"{word}"' in words, f"the test word {word!r} was not reported\n" + report
+
+
+def test_79_characters_fit_a_code_block_and_680px_a_figure(open_page):
+    """The contract the chapters follow: code lines of at most 79 characters and figures at most 680 px
+    wide are shown whole, at full size, in the page column at 1280 px with the theme's CSS."""
+    context, pg, _ = open_page("book/glossary", viewport=site_visit.DESKTOP)
+    try:
+        pg.evaluate(_INJECT, {"code": _CODE_CELL})
+        seen = pg.evaluate(site_visit.READER, {"words": site_visit.TEST_WORDS, "minScale": site_visit.MIN_SCALE})
+    finally:
+        context.close()
+    assert not _flagged(seen, "code", "fit-79"), (
+        "79 monospace characters do not fit a code block at 1280 px (pdf/static/reader.css)\n" + _report("", seen))
+    assert not _flagged(seen, "figure", "fit-680"), (
+        "a 680 px figure is shrunk in the page column at 1280 px\n" + _report("", seen))
+
+
+def test_phone_check_reports_a_box_that_scrolls_without_showing_it(open_page):
+    """At 390 px the phone test asks every box that scrolls sideways to show it (tests/test_phone.py);
+    a box that scrolls but is not one reader.js knows is reported, and a wide table is marked and faded."""
+    context, pg, _ = open_page("book/glossary", viewport={"width": site_visit.PHONE_WIDTH, "height": 844},
+                               device_scale_factor=2, is_mobile=True, has_touch=True)
+    try:
+        pg.evaluate(_INJECT, {"code": _CODE_CELL})
+        pg.evaluate("() => window.readerMarkScrollers()")
+        hints = pg.evaluate(site_visit.SCROLL_HINTS)
+    finally:
+        context.close()
+    by_section = {h["what"].split(" ")[0]: h for h in hints}
+    assert "#defect-box" in by_section and not by_section["#defect-box"]["marked"], hints
+    for section in ("#defect-table", "#defect-math", "#defect-code"):
+        assert section in by_section, f"{section} does not scroll at 390 px: {hints}"
+        assert by_section[section]["marked"] and by_section[section]["faded"], by_section[section]

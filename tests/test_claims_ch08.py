@@ -1,0 +1,252 @@
+"""The claims chapter 8 (all six side by side) makes in its prose, checked with optlib.
+
+Each test quotes the sentence it guards and computes the claim afresh, so that a change to optlib that
+turns a sentence of the chapter false fails here. The chapter's full search (396 runs, each repeated with
+disturbed gradients) is too slow for a unit test; where a claim is about the tuned runs, the test runs
+each optimizer at the α the chapter's search tuned (TUNED below), or sweeps the one row the claim is about.
+"""
+
+import numpy as np
+import pytest
+
+import optlib
+from optlib import tuning
+
+#: numbers the chapter's Markdown quotes that are inputs, not results
+QUOTED_INPUTS = {
+    "0.5": "the escape threshold |y_t| ≥ 0.5 of chapters 2 and 3",
+    "300": "the deep chain's budget of steps T",
+    "0.105": "the deep chain's tolerance on the loss, an input chosen between the plateau and the deep layers' level",
+    "3.5": "the grid's exponent 10^{-3.5}",
+    "1e-10": "the probe: the relative disturbance of the gradients that finds chaotic runs",
+    "0.1": "inputs: the network's tolerance on the loss, and α = 0.1 of chapter 3's saddle setting",
+    "10": "1/(1 − γ) = 10 for the notes' γ = 0.9, and the mini-batch size of 10 rows",
+    "11": "the number of α in optlib.tune's grid",
+    "21": "the number of α of the finer grid (the grid and its ten midpoints)",
+    "1e-4": "the smallest α of the grid",
+    "1e1": "the largest α of the grid, 10^1",
+    "1e-16": "the unit round-off of double precision, a constant of the arithmetic, not a result",
+}
+
+CHAIN = dict(depth=10, width=4, seed=0)
+
+
+# ------------------------------------------------------------------ leaving a saddle point
+
+def _steps_to_leave(opt, problem):
+    th = optlib.run(opt, problem.grad, problem.theta0, 1000).thetas
+    return int(np.flatnonzero(np.abs(th[:, 1]) >= 0.5)[0])
+
+
+def _growth_ratio(alpha, gamma):
+    lam = max(np.roots([1.0, -(1 + alpha + gamma), gamma]))
+    return np.log(lam) / np.log(1 + alpha)
+
+
+def test_momentum_leaves_the_saddle_about_three_times_sooner_not_ten():
+    """"Momentum leaves about three times sooner than GD here, not ten" (start (1, 1e-6), α = 0.1, γ = 0.9),
+    and the prediction ln λ / ln(1 + α) accounts for it."""
+    far = optlib.Saddle(theta0=(1.0, 1e-6))
+    n_gd = _steps_to_leave(optlib.GD(0.1), far)
+    n_mom = _steps_to_leave(optlib.Momentum(0.1, gamma=0.9), far)
+    ratio = n_gd / n_mom
+    assert 2.5 <= ratio <= 3.5, ratio
+    assert abs(ratio - _growth_ratio(0.1, 0.9)) < 0.3
+    assert ratio < 0.5 * (1 / (1 - 0.9))
+
+
+def test_the_ratio_tends_to_one_over_one_minus_gamma_as_alpha_shrinks():
+    """"as α → 0 the ratio does tend to 1/(1 − γ)"."""
+    ratios = [_growth_ratio(a, 0.9) for a in (1e-1, 1e-2, 1e-3, 1e-5)]
+    assert np.all(np.diff(ratios) > 0)
+    assert ratios[-1] == pytest.approx(10.0, rel=0.01)
+
+
+# ------------------------------------------------------------------ the deep chain
+
+@pytest.fixture(scope="module")
+def chain():
+    return optlib.SigmoidChain(**CHAIN)
+
+
+def test_no_alpha_gets_gd_momentum_or_nag_past_the_chains_plateau(chain):
+    """"GD, Momentum and NAG never get the loss below the tolerance 0.105 within T = 300 steps, at any α
+    of the grid" (the chain's last layers alone bring it to a plateau near 0.110). Checked for α ≥ 1e-2: a
+    smaller α moves the loss less still in 300 steps, and the unit test stays fast."""
+    for cls in (optlib.GD, optlib.Momentum, optlib.NAG):
+        res = tuning.tune(cls, chain, steps=300, tol=0.105, alphas=tuning.ALPHA_GRID[4:])
+        assert not res.reached, cls.name
+        assert 0.105 < res.best.final_error < 0.112
+
+
+@pytest.mark.parametrize("cls, lr", [(optlib.AdaGrad, 0.1), (optlib.RMSProp, 0.1), (optlib.Adam, 10 ** -1.5)])
+def test_adaptive_methods_move_the_first_layers_as_much_as_the_last(chain, cls, lr):
+    """"AdaGrad, RMSProp and Adam move the first layer at least as far as the last, and get the loss
+    below 0.105"; "the first layer of GD, Momentum and NAG moves about 10⁵ times less than the last"."""
+    traj = tuning.trial(cls, chain, lr, steps=300, tol=0.105).trajectory
+    moved = optlib.metrics.layer_movement(chain, traj)
+    assert moved[0] >= moved[-1]
+    assert traj.losses[-1] < 0.105
+
+
+@pytest.mark.parametrize("cls, lr", [(optlib.GD, 10 ** -0.5), (optlib.Momentum, 10 ** -1.5),
+                                     (optlib.NAG, 10 ** -1.5)])
+def test_momentum_does_not_wake_the_first_layers(chain, cls, lr):
+    """"the first layer of GD, Momentum and NAG moves about 10⁵ times less than the last"."""
+    traj = optlib.run(cls(lr), chain.grad, chain.theta0, 300, keep_states=False)
+    moved = optlib.metrics.layer_movement(chain, traj)
+    assert 1e-6 < moved[0] / moved[-1] < 1e-4
+
+
+# ------------------------------------------------------------------ AdaGrad's rate with noisy gradients
+
+def test_adagrads_rate_levels_off_full_batch_and_keeps_falling_with_minibatches():
+    """"With full-batch gradients ... the rate stops falling. With mini-batch gradients ... G_t keeps
+    growing", and the rate falls by about half between t = 1000 and t = 10⁴."""
+    p = optlib.sparse_regression()
+    med = {}
+    for name, grad in (("full", p.grad), ("mini", p.minibatch_grad(10, seed=0))):
+        opt = optlib.AdaGrad(1.0)
+        traj = optlib.run(opt, grad, p.theta0, 10_000)
+        med[name] = np.array([np.median(opt.effective_lr(traj.states[t])) for t in (100, 1000, 10_000)])
+    assert med["full"][2] == pytest.approx(med["full"][0], rel=1e-3)
+    assert med["mini"][2] < 0.6 * med["mini"][1] < 0.6 * med["mini"][0]
+
+
+# ------------------------------------------------------------------ the comparison's conclusions
+
+PROBLEMS = {
+    "quadratic κ=100": lambda: optlib.quadratic(100),
+    "κ=100, rotated": lambda: optlib.quadratic(100, rotate=True),
+    "Rosenbrock": optlib.Rosenbrock,
+    "saddle": optlib.Saddle,
+    "sparse regression": optlib.sparse_regression,
+    "two-layer network": optlib.TwoLayerNet,
+}
+TOL = {"two-layer network": 0.1}
+STEPS = {"two-layer network": 300}
+#: the α the chapter's search tunes (its printed summary), 10^(k/2) written as k
+TUNED_K = {
+    "quadratic κ=100": dict(GD=-4, Momentum=-5, NAG=-4, AdaGrad=0, Adam=-2),
+    "κ=100, rotated": dict(GD=-4, Momentum=-5, NAG=-4, AdaGrad=0, Adam=-1),
+    "Rosenbrock": dict(Momentum=-5, Adam=-1),
+    "saddle": dict(GD=-1, Momentum=-1, NAG=-1, AdaGrad=0, Adam=-2),
+    "sparse regression": dict(GD=0, Momentum=0, NAG=0, AdaGrad=1, Adam=0),
+    "two-layer network": dict(GD=2, Momentum=1, NAG=1, AdaGrad=0, RMSProp=-2, Adam=-1),
+}
+NAMES = [c.name for c in optlib.OPTIMIZERS]
+CLS = {c.name: c for c in optlib.OPTIMIZERS}
+
+
+@pytest.fixture(scope="module")
+def problems():
+    return {name: make() for name, make in PROBLEMS.items()}
+
+
+@pytest.fixture(scope="module")
+def counts(problems):
+    """Iterations to the tolerance at the tuned α (None where the chapter finds that no α reaches it)."""
+    out = {}
+    for name, p in problems.items():
+        for o in NAMES:
+            k = TUNED_K[name].get(o)
+            out[name, o] = None if k is None else tuning.trial(
+                CLS[o], p, 10.0 ** (k / 2), tol=TOL.get(name, tuning.TOL), steps=STEPS.get(name, tuning.STEPS),
+                keep_trajectory=False).iterations
+    return out
+
+
+def test_the_rows_the_chapter_says_never_reach_do_not(problems):
+    """"RMSProp ... reaches the tolerance on no problem but the network"; GD, NAG and AdaGrad never reach it
+    on Rosenbrock, at any α of the grid."""
+    for name, p in problems.items():
+        for o in NAMES:
+            if o in TUNED_K[name] or name == "two-layer network":
+                continue
+            assert not tuning.tune(CLS[o], p).reached, (name, o)
+
+
+def _ranks(counts):
+    ranks = {}
+    for name in PROBLEMS:
+        k = {o: np.inf if counts[name, o] is None else counts[name, o] for o in NAMES}
+        for o in NAMES:
+            ranks[name, o] = 1 + sum(k[q] < k[o] for q in NAMES)
+    return {o: np.mean([ranks[n, o] for n in PROBLEMS]) for o in NAMES}
+
+
+def test_every_optimizer_reaches_the_network_tolerance_within_300_steps(counts):
+    """"every optimizer reaches the loss 0.1 well within 300 steps" (the network's T)."""
+    assert all(counts["two-layer network", o] < 200 for o in NAMES)
+
+
+def test_conclusions_on_reaching_and_ranks(counts):
+    """"It reaches the tolerance on every problem, but so does momentum, and Adam is the fastest on none: its
+    mean rank comes after AdaGrad's and NAG's"; "AdaGrad has the best mean rank"."""
+    for o in NAMES:
+        reaches_all = all(counts[n, o] is not None for n in PROBLEMS)
+        assert reaches_all == (o in ("Momentum", "Adam")), o
+    for n in PROBLEMS:
+        fastest = min(counts[n, o] for o in NAMES if counts[n, o] is not None)
+        assert counts[n, "Adam"] > fastest, n
+    mean = _ranks(counts)
+    assert min(mean, key=mean.get) == "AdaGrad"
+    assert mean["AdaGrad"] < mean["NAG"] < mean["Adam"]
+
+
+def test_nag_beats_momentum_on_four_of_six(counts):
+    """"NAG is faster than momentum on four of the six problems"."""
+    wins = sum(counts[n, "NAG"] is not None and counts[n, "NAG"] < counts[n, "Momentum"] for n in PROBLEMS)
+    assert wins == 4
+
+
+def test_summary_verdicts(counts):
+    """Momentum on the saddle "needs more iterations than GD"; "on the network both beat GD"; AdaGrad "the
+    clear winner on the sparse problem"."""
+    assert counts["saddle", "Momentum"] > counts["saddle", "GD"]
+    for o in ("Momentum", "NAG"):
+        assert counts["two-layer network", o] < counts["two-layer network", "GD"]
+    sparse = {o: counts["sparse regression", o] for o in NAMES if counts["sparse regression", o] is not None}
+    assert min(sparse, key=sparse.get) == "AdaGrad"
+    assert sparse["AdaGrad"] * 5 < min(v for o, v in sparse.items() if o != "AdaGrad")
+
+
+def test_nag_ties_gd_on_the_saddle_on_the_finer_grid(problems):
+    """"NAG's lead over GD there is a matter of the grid (on the finer grid they tie)"."""
+    mid = tuple(np.sqrt(np.array(tuning.ALPHA_GRID[:-1]) * tuning.ALPHA_GRID[1:]))
+    p = problems["saddle"]
+    best = {o: min(x for x in (tuning.tune(CLS[o], p).iterations, tuning.tune(CLS[o], p, alphas=mid).iterations)
+                   if x is not None) for o in ("GD", "NAG")}
+    assert tuning.tune(optlib.NAG, p).iterations < tuning.tune(optlib.GD, p).iterations
+    assert best["NAG"] == best["GD"]
+
+
+def test_adam_forgives_most_on_the_cheap_problems(problems):
+    """"on every problem it has the widest range of α that reach the tolerance" (checked here on the rotated
+    quadratic and the saddle: the whole grid of every problem is too slow for a unit test)."""
+    for name in ("κ=100, rotated", "saddle"):
+        p = problems[name]
+        reach = {o: tuning.tune(CLS[o], p).count_reaching() for o in NAMES}
+        assert reach["Adam"] == max(reach.values()), (name, reach)
+
+
+# ------------------------------------------------------------------ the exercises' solutions
+
+def test_gd_gains_almost_half_on_the_finer_grid(problems):
+    """Exercise 1: GD's "count falls by almost half" on the two quadratics and the sparse regression."""
+    mid = tuple(np.sqrt(np.array(tuning.ALPHA_GRID[:-1]) * tuning.ALPHA_GRID[1:]))
+    for name in ("quadratic κ=100", "κ=100, rotated", "sparse regression"):
+        p = problems[name]
+        coarse, fine = tuning.tune(optlib.GD, p).iterations, tuning.tune(optlib.GD, p, alphas=mid).iterations
+        assert 0.35 < 1 - fine / coarse < 0.5, name
+
+
+def test_a_looser_tolerance_helps_rmsprop_most(problems):
+    """Exercise 2: RMSProp "at 1e-6 reaches the tolerance on none of the first five problems, at 1e-3 on all
+    but Rosenbrock"; "GD needs about half its iterations"."""
+    five = [n for n in PROBLEMS if n != "two-layer network"]
+    loose = {n: tuning.tune(optlib.RMSProp, problems[n], tol=1e-3).reached for n in five}
+    assert loose == {n: n != "Rosenbrock" for n in five}
+    for n in ("quadratic κ=100", "κ=100, rotated"):
+        tight, easy = (tuning.tune(optlib.GD, problems[n], tol=t).iterations for t in (1e-6, 1e-3))
+        assert 0.4 < easy / tight < 0.6

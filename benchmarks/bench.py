@@ -34,9 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PARTS = ("steps", "small", "interaction", "e2e", "book")
 
-TARGET_STEP_SMALL = 1.0    # optlib ÷ torch default, n ≤ 1e5
-TARGET_STEP_LARGE = 1.5    # optlib ÷ torch default, n = 1e6
-TARGET_SMALL_RATE = 150_000  # 2-D steps per second through run
+TARGET_VS_PLAIN = 1.2      # optlib ÷ the same equations in plain numpy (Adam); torch.optim: a reference
 TARGET_REDRAW = 0.100      # seconds, slider → redraw, median
 TARGET_MAKE_TEST = 180.0   # seconds
 TARGET_BUILD = 30.0        # seconds
@@ -148,12 +146,16 @@ def part_steps(torch, args) -> list:
         ref = " · ".join(f"{k.replace('torch ', '')} {_t(v)}" for k, v in sec.items() if k != "optlib")
         ref = ref if any(k.startswith("torch") for k in sec) else (ref + " · " if ref else "") + "torch absent"
         rat = " · ".join(f"{v:.2f}" for v in ratio.values()) or "n/a"
-        limit = TARGET_STEP_SMALL if r["n"] <= 100_000 else TARGET_STEP_LARGE
-        judged = [ratio[k] for k in ("torch default", "torch foreach") if k in ratio]
-        ok = None if not judged else max(judged) <= limit
+        # The decision (README, Performance): optlib keeps one line of numpy per equation; its bar is the
+        # same equations in plain numpy; torch.optim is in the table as a reference, not a target.
         agree = "" if r["agree"] is None else (", same iterates" if r["agree"] else ", ITERATES DIFFER")
+        if "plain numpy" in ratio:
+            target = f"≤ {TARGET_VS_PLAIN:g} × plain numpy (torch: reference)"
+            verdict = _verdict(ratio["plain numpy"] <= TARGET_VS_PLAIN)
+        else:
+            target, verdict = "torch: reference", ""
         rows.append(("1 step", f"{r['optimizer']}, n = {_n(r['n'])}{agree}", f"{_t(sec['optlib'])}/step",
-                     ref, rat, f"≤ {limit:g} vs default and foreach", _verdict(ok)))
+                     ref, rat, target, verdict))
     return rows
 
 
@@ -165,9 +167,9 @@ def part_small(args) -> list:
         is_opt = r["what"] in small.OPTIMIZERS
         what = f"run({r['what']}), {r['problem']}" if is_opt else f"{r['what']}, {r['problem']}"
         unit = "calls/s" if r["what"].startswith("gradient") else "steps/s"
+        # kept in the table, not a target (README, Performance): far above what any chapter needs
         rows.append(("2 small", what, f"{r['steps_per_s']:,.0f} {unit}", "plain numpy Adam loop (per step)",
-                     f"{r['vs_plain_adam']:.2f}", f"≥ {TARGET_SMALL_RATE:,} steps/s" if is_opt else "reference",
-                     _verdict(r["steps_per_s"] >= TARGET_SMALL_RATE) if is_opt else ""))
+                     f"{r['vs_plain_adam']:.2f}", "reference (not a target)", ""))
     return rows
 
 
@@ -211,9 +213,13 @@ def part_e2e(args) -> list:
             parts = (f"kernel median {_t(r['kernel_median_s'])} (of which PNG render {_t(r['png_median_s'])}); "
                      f"the rest (websocket, JSON, browser: new output, decode) {_t(max(rest, 0))}")
         verdict = _verdict(r["met"])
-        if not r["met"] and r["n"]:
-            verdict += (": the kernel's part" if r["kernel_median_s"] >= rest else ": transport and browser") \
-                + " is the larger share"
+        if not r["met"] and r["n"] and not switch:
+            shares = {"the runs (optimizers re-run by the move)": r["kernel_median_s"] - r["png_median_s"],
+                      "the PNG render": r["png_median_s"], "transport and browser": rest}
+            largest = max(shares, key=shares.get)
+            verdict += f": the largest part is {largest}, {_t(shares[largest])}"
+        elif not r["met"] and r["n"]:
+            verdict += ": the new problem's first runs and first full draw, in the kernel"
         rows.append(("5 e2e", f"key press → new figure: {r['widget']}", measured, parts, "", target, verdict))
     return rows
 

@@ -93,9 +93,10 @@ def direct(args) -> int:
     from playwright.sync_api import sync_playwright
 
     tmp = Path(tempfile.mkdtemp(prefix="live-direct-"))
-    stored = nbformat.read(ROOT / "book" / args.chapter, 4)
-    names = {"as-stored.ipynb": stored.metadata.get("kernelspec", {}).get("display_name")}
-    shutil.copy2(ROOT / "book" / args.chapter, tmp / "as-stored.ipynb")
+    before = nbformat.read(ROOT / "book" / args.chapter, 4)        # as stored before `make refresh` wrote it
+    before.metadata["kernelspec"] = dict(name="python3", language="python", display_name="Python 3")
+    nbformat.write(before, tmp / "as-stored.ipynb")
+    names = {"as-stored.ipynb": "Python 3"}
     refreshed = nbformat.read(ROOT / "book" / args.chapter, 4)
     refreshed.metadata["kernelspec"] = dict(name="python3", language="python",
                                             display_name=get_kernel_spec("python3").display_name)
@@ -108,7 +109,7 @@ def direct(args) -> int:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             _open(lab, page, name)
             dirty = is_dirty(page)
-            print(f"{args.chapter} with kernelspec display_name {display!r}: opened, not run: "
+            print(f"{args.chapter} with kernelspec display_name {display!r} ({name}): opened, not run: "
                   f"marked changed = {dirty}")
             failed |= dirty and name == "as-refreshed.ipynb"
             page.close()
@@ -178,9 +179,12 @@ def widgets(args) -> int:
             const beta2 = [...c.querySelectorAll('.widget-slider')].find(s => s.textContent.includes('β2'));
             const h = beta2.querySelector('.noUi-handle');
             return {labels: labels.map(l => l.textContent), clipped,
+                    log_slider_aria_valuetext: [...c.querySelectorAll('.widget-slider')].map(s =>
+                        s.querySelector('.widget-label').textContent + ': ' +
+                        s.querySelector('.noUi-handle').getAttribute('aria-valuetext')).slice(0, 2),
                     menu_width: menu.clientWidth, longest_option: Math.round(longest),
                     spoken: status ? status.textContent : null,
-                    beta2: [h.getAttribute('aria-valuenow'), h.getAttribute('aria-valuemax')]};
+                    beta2: {valuetext: h.getAttribute('aria-valuetext'), max: h.getAttribute('aria-valuemax')}};
         }""")
         cell.as_element().screenshot(path=str(out))
         browser.close()

@@ -2,6 +2,7 @@
    Fixes, in the page, the accessible names that axe-core flags in the theme's own buttons
    (rule label-content-name-mismatch: a name must contain the text a sighted user sees):
    - the search buttons read "Search Ctrl+K" but are named "Search": let the text be the name;
+   - a folded code cell's summary reads "Show code cell source" but is named "Toggle hidden content";
    - the colour-mode button carries three icons whose SVG titles ("Light", "Dark",
      "System Settings") are visible text; the button is named "Color mode": hide the icons from
      assistive technology (Font Awesome turns each <i> into an <svg> with a <title> after load,
@@ -12,6 +13,13 @@
   function fixSearch() {
     document.querySelectorAll("button.search-button-field[aria-label]").forEach(function (b) {
       b.removeAttribute("aria-label");
+    });
+  }
+  // myst-nb's folded code cells (tag hide-input): the <summary> shows "Show code cell source" but is
+  // named "Toggle hidden content"; let the visible text be the name
+  function fixFolds() {
+    document.querySelectorAll("details.hide > summary[aria-label]").forEach(function (s) {
+      s.removeAttribute("aria-label");
     });
   }
   function fixIcons(button) {
@@ -77,7 +85,7 @@
       MathJax.startup.promise.then(markScrollers);
     }
   }
-  function fixAll() { fixSearch(); fixThemeSwitch(); fixSidebar(); markScrollers(); afterMath(); }
+  function fixAll() { fixSearch(); fixFolds(); fixThemeSwitch(); fixSidebar(); markScrollers(); afterMath(); }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", fixAll);
   } else {

@@ -93,10 +93,13 @@ test-notebooks: $(STAMP)
 			|| status=1; \
 	done; exit $$status
 
-# builds the site into a temporary folder, loads every page in headless Chromium with the network
-# cut off, saves screenshots to artifacts/screenshots/. With it, on the same build (tests/conftest.py,
-# which also makes the PDF first): accessibility with axe-core (test_a11y.py, counts in artifacts/axe.txt),
-# phones at 390 px (test_phone.py, screenshots in artifacts/phone/), the PDF and its links (test_pdf.py).
+# builds the site into a temporary folder (and the PDF beside it, at the same time), loads every page
+# once in headless Chromium with the network cut off (tests/site_visit.py, two pages at a time) and runs
+# on that load: the site checks (test_site.py, screenshots in artifacts/screenshots/), accessibility with
+# axe-core in light and dark mode (test_a11y.py, counts in artifacts/axe.txt), phones at 390 px
+# (test_phone.py, screenshots in artifacts/phone/), the page as read at 1280 px (test_reader_view.py:
+# nothing cut, figures unshrunk, no test words) and the PDF's link (test_pdf.py, with the PDF's own
+# checks). Seconds per page and check: artifacts/site-visits.txt.
 SITE_TESTS := tests/test_site.py tests/test_a11y.py tests/test_phone.py tests/test_pdf.py tests/test_reader_view.py
 test-site: $(STAMP) axe
 	$(PY) -m pytest -p no:cacheprovider $(SITE_TESTS) -q

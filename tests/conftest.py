@@ -89,17 +89,19 @@ def pytest_generate_tests(metafunc):
 
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory):
-    """The PDF (where Chromium exists) and the website, built at the same time into one temporary folder.
+    """The website, and (where Chromium exists) the PDF, built at the same time into one temporary folder.
 
-    Returns a dict: ``html`` (folder), ``log`` and ``code`` of the HTML build, ``pdf`` (path, or None),
-    ``pdf_log`` and ``pdf_code`` of pdf/make_pdf.py.
+    Returns, once the website is built, a dict: ``html`` (folder), ``log`` and ``code`` of the HTML
+    build, and ``finish_pdf``: a function that waits for pdf/make_pdf.py and returns (PDF path or None,
+    its log, its exit code), the PDF copied into the HTML folder. The page checks run while the PDF is
+    being printed; the fixture ``book_pdf`` waits for it.
     """
     out = tmp_path_factory.mktemp("book")
     html = out / "_build" / "html"
-    result = {"html": html, "pdf": None, "pdf_log": "", "pdf_code": None}
+    result = {"html": html}
     # The two builds run at the same time (two processes: about half the wall time on two cores). The
     # website is told that the PDF will be beside it (READER_PDF_PENDING, pdf/reader_ext.py), so its pages
-    # link it as after `make book`; the PDF is copied in once both are done (test_pdf.py checks the link's
+    # link it as after `make book`; the PDF is copied in when it is done (test_pdf.py checks the link's
     # target exists).
     pdf_proc = None
     if Path(CHROMIUM).exists():
@@ -113,29 +115,38 @@ def built_book(tmp_path_factory):
     env = dict(os.environ, READER_PDF_PENDING="1") if pdf_proc else None
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=ROOT, env=env)
     result.update(log=proc.stdout + proc.stderr, code=proc.returncode)
-    if pdf_proc:
-        try:
-            pdf_proc.wait(timeout=900)
-        except subprocess.TimeoutExpired:
-            pdf_proc.kill()
-            pdf_proc.wait()
-        pdf_out.seek(0)
-        result.update(pdf_log=pdf_out.read(), pdf_code=pdf_proc.returncode)
-        pdf_out.close()
-        if (out / "pdf" / PDF_NAME).is_file():
-            result["pdf"] = out / "pdf" / PDF_NAME
-            if html.is_dir():
-                shutil.copy2(result["pdf"], html / PDF_NAME)
-    return result
+    done: dict = {}
+
+    def finish_pdf():
+        if not done:
+            done.update(pdf=None, log="", code=None)
+            if pdf_proc:
+                try:
+                    pdf_proc.wait(timeout=900)
+                except subprocess.TimeoutExpired:
+                    pdf_proc.kill()
+                    pdf_proc.wait()
+                pdf_out.seek(0)
+                done.update(log=pdf_out.read(), code=pdf_proc.returncode)
+                pdf_out.close()
+                if (out / "pdf" / PDF_NAME).is_file():
+                    done["pdf"] = out / "pdf" / PDF_NAME
+                    if html.is_dir():
+                        shutil.copy2(done["pdf"], html / PDF_NAME)
+        return done["pdf"], done["log"], done["code"]
+
+    result["finish_pdf"] = finish_pdf
+    yield result
+    finish_pdf()  # never leave make_pdf.py running
 
 
 @pytest.fixture(scope="session")
 def book_pdf(built_book) -> Path:
     """The PDF that pdf/make_pdf.py printed for this session's build (skips without Chromium)."""
     _chromium_or_skip()
-    assert built_book["pdf_code"] == 0 and built_book["pdf"], (
-        f"pdf/make_pdf.py exited {built_book['pdf_code']}:\n{built_book['pdf_log'][-4000:]}")
-    return built_book["pdf"]
+    pdf, log, code = built_book["finish_pdf"]()
+    assert code == 0 and pdf, f"pdf/make_pdf.py exited {code}:\n{log[-4000:]}"
+    return pdf
 
 
 @pytest.fixture(scope="session")

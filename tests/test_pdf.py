@@ -262,8 +262,8 @@ def test_pdf_nothing_wider_than_the_column(book_pdf):
 VISIT_STEPS = ("pdf_link",)  # of the shared page visit (tests/site_visit.py)
 
 
-def test_every_page_links_the_pdf(site_page, site, visited):
-    html, _, _ = site
+def test_every_page_links_the_pdf(site_page, site, visited, book_pdf):
+    html, _, _ = site  # book_pdf: the PDF printed and copied beside the pages
     assert (html / f"{site_page}.html").is_file(), f"{site_page}.html was not built"
     source = (html / f"{site_page}.html").read_text(encoding="utf-8")
     m = re.search(r'<p class="reader-pdf-link"><a href="([^"]+)"', source)

@@ -206,6 +206,9 @@ def test_summary_verdicts(counts):
     assert counts["saddle", "Momentum"] > counts["saddle", "GD"]
     for o in ("Momentum", "NAG"):
         assert counts["two-layer network", o] < counts["two-layer network", "GD"]
+    for n in ("quadratic κ=100", "κ=100, rotated"):
+        # "momentum and NAG well ahead of GD on the convex, ill-conditioned quadratics"
+        assert 3 * max(counts[n, "Momentum"], counts[n, "NAG"]) < counts[n, "GD"]
     sparse = {o: counts["sparse regression", o] for o in NAMES if counts["sparse regression", o] is not None}
     assert min(sparse, key=sparse.get) == "AdaGrad"
     assert sparse["AdaGrad"] * 5 < min(v for o, v in sparse.items() if o != "AdaGrad")
@@ -250,3 +253,29 @@ def test_a_looser_tolerance_helps_rmsprop_most(problems):
     for n in ("quadratic κ=100", "κ=100, rotated"):
         tight, easy = (tuning.tune(optlib.GD, problems[n], tol=t).iterations for t in (1e-6, 1e-3))
         assert 0.4 < easy / tight < 0.6
+
+
+# ------------------------------------------------------------------ RMSProp's orbit, the two quadratics
+
+def test_rmsprop_settles_into_an_orbit_that_alpha_sets():
+    """"RMSProp's last step is a fixed multiple of α ... and its final gap a fixed multiple of α²";
+    "GD's last step is orders of magnitude smaller"."""
+    p = optlib.quadratic(100, rotate=True)
+    steps, gaps = [], []
+    for lr in (3e-3, 1e-2, 3e-2, 1e-1):
+        th = optlib.run(optlib.RMSProp(lr), p.grad, p.theta0, 1000, keep_states=False).thetas
+        steps.append(np.linalg.norm(th[-1] - th[-2]) / lr)
+        gaps.append(p.loss(th[-1]) / lr ** 2)
+    np.testing.assert_allclose(steps, np.sqrt(2), rtol=1e-4)
+    np.testing.assert_allclose(gaps, gaps[0], rtol=1e-3)
+    gd = optlib.run(optlib.GD(0.01), p.grad, p.theta0, 1000, keep_states=False).thetas
+    assert np.linalg.norm(gd[-1] - gd[-2]) / 0.01 < 1e-3 * min(steps)
+
+
+def test_adagrad_lands_in_one_step_only_when_the_axes_are_the_coordinates():
+    """"From θ_0 = (1, 1), α = 1 lands on the minimum in one step, a coincidence of the axes ... Turn the
+    axes and the coincidence is gone"."""
+    for rotate, lands in ((False, True), (True, False)):
+        p = optlib.quadratic(100, rotate=rotate)
+        th1 = optlib.run(optlib.AdaGrad(1.0), p.grad, p.theta0, 1).thetas[1]
+        assert (p.loss(th1) < 1e-12) == lands

@@ -21,6 +21,7 @@ QUOTED_INPUTS = {
     "1e-10": "the probe: the relative disturbance of the gradients that finds chaotic runs",
     "0.1": "inputs: the network's tolerance on the loss, and α = 0.1 of chapter 3's saddle setting",
     "10": "1/(1 − γ) = 10 for the notes' γ = 0.9, and the mini-batch size of 10 rows",
+    "100": "κ = 100 of the two quadratics, and the step t = 100 at which AdaGrad's rates are read",
     "11": "the number of α in optlib.tune's grid",
     "21": "the number of α of the finer grid (the grid and its ten midpoints)",
     "1e-4": "the smallest α of the grid",

@@ -1,7 +1,8 @@
 """Sphinx extension for the reader's experience: PDF link, accessibility, phones, print.
 
 Loaded by `_config.yml` (``sphinx: local_extensions: {reader_ext: pdf/}``). It does four things, for
-every page of the website (and of the single-page build that becomes the PDF):
+every page of the website (and of the single-page build that becomes the PDF, which it also lets
+build myst-nb's folded cells: see ``_singlehtml_gets_html_visitors``):
 
 1. Adds ``pdf/static/reader.css`` (phones: wide equations, tables and outputs scroll in their own box;
    print: sidebars and animation controls hidden) and ``pdf/static/reader.js`` (names for the theme's
@@ -95,8 +96,23 @@ def _fix_body(app, pagename, templatename, context, doctree):
         context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
 
 
+def _singlehtml_gets_html_visitors(app):
+    """The single-page build (the PDF's) knows every node the website knows.
+
+    Sphinx looks a custom node's visitors up by builder name first, then by format: sphinx-exercise
+    registers its nodes for "singlehtml" by name, so the singlehtml builder finds only those, and
+    myst-nb's folded code cells (HideCodeCellNode, registered for "html") stop the build with
+    "unknown node type". The html visitors are added where the singlehtml ones do not say otherwise.
+    """
+    handlers = app.registry.translation_handlers
+    if app.builder.name == "singlehtml" and "singlehtml" in handlers:
+        for name, pair in handlers.get("html", {}).items():
+            handlers["singlehtml"].setdefault(name, pair)
+
+
 def setup(app):
     app.connect("config-inited", _add_static_path)
+    app.connect("builder-inited", _singlehtml_gets_html_visitors)
     app.add_css_file("reader.css")
     app.add_js_file("reader.js")
     app.connect("html-page-context", _footer_link)

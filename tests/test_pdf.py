@@ -6,7 +6,7 @@ site, as `make book` does. Then:
 
 * the PDF has more than MIN_PAGES pages, one outline entry (bookmark) per chapter, and as many images as
   the notebooks have figures (each animation printed as its first frame);
-* its text holds typeset math (the update θ_{t+1} = θ_t − α g_t as MathJax lays it out) and no raw TeX;
+* its text holds typeset math (the update θ_t = θ_{t−1} − α g_t as MathJax lays it out) and no raw TeX;
 * the notes' Arabic sentence (chapter 3, ``<div dir="rtl" lang="ar">``), laid out right to left by
   Chromium's bidi, is in the PDF's text in its logical order (as written in the notebook);
 * every page of the site links the PDF, the link's target exists, and the link is visible.
@@ -110,8 +110,10 @@ def test_pdf_has_every_figure_and_a_still_of_every_animation(reader):
 def test_pdf_math_is_typeset(pages_text):
     text = "\n".join(pages_text)
     squashed = _squash(text)
-    # chapter 1's update (1.1), as MathJax's CHTML output is read back from the PDF
-    assert "θt+1=θt−αgt" in squashed, "the update θ_{t+1} = θ_t − α g_t is not in the PDF's text"
+    # chapter 1's update, as MathJax's CHTML output is read back from the PDF (in the book's numbering,
+    # θ_t = θ_{t−1} − α g_t, or the notes', θ_{t+1} = θ_t − α g_t)
+    assert "θt=θt−1−αgt" in squashed or "θt+1=θt−αgt" in squashed, (
+        "the update θ_t = θ_{t−1} − α g_t is not in the PDF's text")
     leftovers = [d for d in ("\\(", "\\[", "$$", "\\begin{", "\\frac{") if d in text]
     assert not leftovers, f"raw TeX in the PDF: {leftovers}"
 

@@ -116,7 +116,7 @@ LAB_DIR := _build/lab
 .PHONY: lab-copy lab-reset
 lab: $(STAMP) lab-copy
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR)/$(LAB_DIR) $(if $(filter 0,$(shell id -u)),--allow-root) \
-		01-gradient-descent.ipynb
+		$(CURDIR)/$(LAB_DIR)/01-gradient-descent.ipynb
 
 # copies every file of book/ that $(LAB_DIR) does not have yet (never overwrites)
 lab-copy: $(STAMP)

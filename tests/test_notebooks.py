@@ -132,8 +132,7 @@ def test_kernel_is_python3(path):
     assert spec.get("name") == "python3", f"kernelspec name is {spec.get('name')!r}, must be 'python3'"
     # "Python 3 (ipykernel)" is what JupyterLab writes on opening (and `make refresh` writes); with the
     # older "Python 3" Lab marks the notebook changed as soon as it is opened, and autosave rewrites it.
-    # "Python 3" is accepted until every notebook has been refreshed once.
-    assert spec.get("display_name") in ("Python 3 (ipykernel)", "Python 3"), \
+    assert spec.get("display_name") == "Python 3 (ipykernel)", \
         f"kernelspec display_name is {spec.get('display_name')!r}: run `make refresh` on this notebook"
 
 

@@ -66,9 +66,9 @@ test: $(STAMP)
 	exit $$status
 
 # optlib's unit, property and equivalence tests, its doctests, and the notebook checks
-# (tests/test_notebooks.py); the site tests run in test-site.
+# (tests/test_notebooks.py); the site tests run in test-site. Two workers (pytest-xdist): 2 cores.
 test-unit: $(STAMP)
-	$(PY) -m pytest -p no:cacheprovider tests optlib $(addprefix --ignore=,$(SITE_TESTS)) -q
+	$(PY) -m pytest -p no:cacheprovider -n 2 tests optlib $(addprefix --ignore=,$(SITE_TESTS)) -q
 
 # Two notebooks at a time (pytest-xdist); loadscope keeps each notebook's cells on one worker, in order.
 # 35 s instead of 54 s per pass on 2 cores. NBVAL_XDIST= (empty) runs them one after the other.

@@ -278,3 +278,32 @@ if __name__ == "__main__":
     totals = report()
     checked = totals["compared"] + totals["ignored"]
     sys.exit(0 if checked and totals["compared"] / checked >= MIN_COMPARED else 1)
+
+
+#: the longest line a code block of the site shows whole at 1280 px (the reader view checks it in a browser)
+MAX_LINE = 79
+REMOVED_TAGS = {"remove-output", "remove-cell"}
+
+
+@pytest.mark.parametrize("path", notebooks(), ids=ids(notebooks()))
+def test_code_and_printed_lines_fit_the_page(path):
+    # Fast, before any browser: what the site shows in a code block (the cell's code, its printed text)
+    # fits MAX_LINE characters, so nothing is cut at the right of the page column.
+    long = []
+    for i, cell in enumerate(read(path).cells):
+        if cell.cell_type != "code":
+            continue
+        texts = [] if "remove-input" in tags(cell) or "remove-cell" in tags(cell) else [("code", cell.source)]
+        if not tags(cell) & REMOVED_TAGS:
+            for out in cell.outputs:
+                data = out.get("data", {})
+                if out.output_type == "stream":
+                    texts.append(("output", out.text))
+                elif "text/plain" in data and not ({"text/html", WIDGET_VIEW} & set(data) or
+                                                   any(k.startswith("image/") for k in data)):
+                    texts.append(("output", data["text/plain"]))
+        for kind, text in texts:
+            for line in text.splitlines():
+                if len(line) > MAX_LINE:
+                    long.append(f"cell {i} {kind}: {len(line)} characters: {line[:40]}…")
+    assert not long, f"lines longer than {MAX_LINE} characters are cut on the page:\n" + "\n".join(long)

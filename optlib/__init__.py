@@ -19,14 +19,14 @@ from .adaptive import AdaGrad, AdaGradState, RMSProp, RMSPropState
 from .base import DivergenceError, Optimizer, Trajectory, run
 from . import exercises  # optlib.exercises.check: the write-it-yourself exercises
 from .gd import GD, GDState
-from .metrics import distance_to, iterations_to_tolerance, overshoots
+from .metrics import distance_to, iterations_to_tolerance, layer_movement, overshoots
 from .momentum import NAG, Momentum, MomentumState, NAGState
 from .problems import (LeastSquares, Plateau, Problem, Quadratic, Rosenbrock, Saddle, SigmoidChain,
                        TwoLayerNet, linear_regression, quadratic, sparse_regression, two_moons)
 from . import tuning
 from .tuning import tune
 from .theory import (bias_correction, effective_memory, ewma, ewma_coefficients, ewma_weights,
-                     momentum_weights, steps_until, unrolled_velocity)
+                     heavy_ball_optimum, heavy_ball_rate, momentum_weights, steps_until, unrolled_velocity)
 
 __version__ = "0.1.0"
 
@@ -42,11 +42,11 @@ __all__ = [
     "run", "Trajectory", "DivergenceError",
     # the derivations' helpers
     "momentum_weights", "unrolled_velocity", "effective_memory", "ewma", "ewma_weights",
-    "ewma_coefficients", "bias_correction", "steps_until",
+    "ewma_coefficients", "bias_correction", "steps_until", "heavy_ball_rate", "heavy_ball_optimum",
     # the one tuning protocol of the book (optlib.tuning)
     "tune",
     # reading a trajectory
-    "distance_to", "iterations_to_tolerance", "overshoots",
+    "distance_to", "iterations_to_tolerance", "overshoots", "layer_movement",
     # problems
     "Problem", "Quadratic", "quadratic", "Rosenbrock", "Saddle", "Plateau", "SigmoidChain",
     "LeastSquares", "linear_regression", "sparse_regression", "two_moons", "TwoLayerNet",

@@ -100,13 +100,13 @@ def plot_trajectory(ax, trajectory, label: Optional[str] = None, **kw):
 # its own size), with text of at least 9 pt (12.5 px), and multi-panel figures wrap onto more rows
 # (at most MAX_COLUMNS panels side by side) instead of shrinking.
 
-#: width of a figure that fills the page column, in inches (at DPI: 660 px)
+#: width of a figure that fills the page column, in inches (660 px at DPI)
 COLUMN_WIDTH = 6.6
 #: dots per inch of every figure (the inline backend and savefig)
 DPI = 100
 #: at most this many panels side by side; more wrap onto a new row
 MAX_COLUMNS = 2
-#: matplotlib settings of the book: text of at least 9 pt, figures of the column's width
+#: matplotlib settings of the book — text of at least 9 pt, figures of the column's width
 RC = {
     "figure.dpi": DPI,
     "savefig.dpi": DPI,

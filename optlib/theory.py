@@ -133,11 +133,11 @@ def heavy_ball_rate(lr, gamma, eigenvalues):
 
     On J = ½ θᵀAθ, along an eigenvector of A with eigenvalue λ, momentum is the linear recursion
     θ_t = (1 + γ − αλ) θ_{t−1} − γ θ_{t−2}: its iteration matrix [[1 + γ − αλ, −γ], [1, 0]] has the
-    roots of r² − (1 + γ − αλ) r + γ as eigenvalues. The error shrinks like ρ^t, ρ the largest |r| over
+    roots of r² − (1 + γ − αλ) r + γ as eigenvalues. The error shrinks like ρ^t, ρ the largest modulus of r over
     all λ (the spectral radius); ρ ≥ 1 means the run does not converge. ``lr`` (α) and ``gamma`` (γ) may
     be arrays (they broadcast), for a map of ρ over (α, γ).
 
-    γ = 0 is gradient descent, ρ = max |1 − αλ|; complex roots have |r| = √γ:
+    γ = 0 is gradient descent, ρ = max over λ of abs(1 − αλ); complex roots have modulus √γ:
 
     >>> float(heavy_ball_rate(0.5, 0.0, [1.0, 1.5]))
     0.5

@@ -1,6 +1,6 @@
 """One way to tune the learning rate α, used by every chapter that compares optimizers.
 
-The protocol (:func:`tune`): run the optimizer from the problem's θ_0 with every α of a fixed grid, count
+The protocol (:func:`optlib.tune`): run the optimizer from the problem's θ_0 with every α of a fixed grid, count
 the iterations until the error stays at or below a tolerance for the rest of the run, and keep the α with
 the fewest (ties go to the smaller α). The error is the loss gap J(θ_t) − J(θ*) (the loss itself where
 J(θ*) is unknown), or ‖θ_t − θ*‖ with ``criterion="distance"``. A run that overflows counts as not
@@ -23,7 +23,7 @@ import numpy as np
 from .base import Optimizer, Trajectory, run
 from .metrics import distance_to, iterations_to_tolerance
 
-#: the learning rates tried: 10^(k/2), k = −8 … 2 (1e-4 … 10, two a decade)
+#: the learning rates tried — 10^(k/2), k = −8 … 2 (1e-4 … 10, two a decade)
 ALPHA_GRID = tuple(float(10.0 ** (k / 2)) for k in range(-8, 3))
 #: the default tolerance on the error
 TOL = 1e-6
@@ -36,10 +36,10 @@ _CRITERIA = ("gap", "distance")
 class Trial:
     """One run of the grid: its α, the iterations to the tolerance (None: never), the final error.
 
-    ``margin`` (≥ 1) is how far the count is from a knife edge (:func:`tolerance_margin`): the tolerance
+    ``margin`` (≥ 1) is how far the count is from a knife edge (:func:`optlib.tuning.tolerance_margin`): the tolerance
     could be multiplied or divided by any factor below ``margin`` without changing ``iterations``.
     ``sensitive`` is True when the same run with every gradient disturbed by a relative ``probe`` (see
-    :func:`trial`) gave another count: the run amplifies tiny differences (it is chaotic), so its count
+    :func:`optlib.tuning.trial`) gave another count: the run amplifies tiny differences (it is chaotic), so its count
     would change with the round-off of another machine.
     """
 
@@ -54,7 +54,7 @@ class Trial:
 
 @dataclass(frozen=True)
 class Tuned:
-    """The result of :func:`tune`: the best trial and every trial of the grid, in the grid's order.
+    """The result of :func:`optlib.tune`: the best trial and every trial of the grid, in the grid's order.
 
     ``lr``, ``iterations`` and ``trajectory`` are the best trial's. ``reached`` says whether any α reached
     the tolerance; when none did, the best trial is the one with the smallest final error.
@@ -159,7 +159,7 @@ def tune(make: Union[Callable[[float], Optimizer], type], problem, *, alphas: Se
          keep_trajectories: bool = False, probe: Optional[float] = None) -> Tuned:
     """Tune α for ``make`` (an optimizer class, or a function α ↦ optimizer) on ``problem``.
 
-    Every α of ``alphas`` is tried (:func:`trial`); the best is the one with the fewest iterations to
+    Every α of ``alphas`` is tried (:func:`optlib.tuning.trial`); the best is the one with the fewest iterations to
     ``tol`` (ties: the smaller α), or, when none reaches it, the smallest final error. The best trial
     keeps its trajectory; the others keep theirs only with ``keep_trajectories=True``.
 
@@ -185,7 +185,7 @@ def tune(make: Union[Callable[[float], Optimizer], type], problem, *, alphas: Se
 
 
 def tolerance_margin(errors, tol: float) -> float:
-    """How far the count of :func:`~optlib.metrics.iterations_to_tolerance` is from a knife edge.
+    """How far the count of :func:`~optlib.iterations_to_tolerance` is from a knife edge.
 
     The count k is the first t from which ``errors[t] ≤ tol`` holds to the end. It stays the same for
     every tolerance between max(errors[k:]) and errors[k − 1]; the margin is the factor (≥ 1) by which
@@ -210,9 +210,9 @@ def tolerance_margin(errors, tol: float) -> float:
 
 @dataclass(frozen=True)
 class Comparison:
-    """The result of :func:`compare`: one :class:`Tuned` per (problem, optimizer), in the given orders.
+    """The result of :func:`optlib.tuning.compare`: one :class:`optlib.tuning.Tuned` per (problem, optimizer), in the given orders.
 
-    ``comparison[problem, optimizer]`` is the :class:`Tuned` of that pair; ``settings[problem]`` is the
+    ``comparison[problem, optimizer]`` is the :class:`optlib.tuning.Tuned` of that pair; ``settings[problem]`` is the
     (steps, tol) its runs used. The arrays below are indexed [problem, optimizer] or
     [problem, optimizer, α].
     """
@@ -256,7 +256,7 @@ class Comparison:
         return 1 + (k[:, None, :] < k[:, :, None]).sum(axis=2)
 
     def smallest_margin(self) -> float:
-        """The smallest :attr:`Trial.margin` over the runs of the grid that are not ``sensitive``."""
+        """The smallest ``margin`` of a :class:`optlib.tuning.Trial` over the runs of the grid that are not ``sensitive``."""
         return min(t.margin for tuned in self.results.values() for t in tuned.trials if not t.sensitive)
 
     def summary(self, width: int = 9) -> str:
@@ -284,12 +284,12 @@ def compare(optimizers, problems: Mapping[str, object], *, alphas: Sequence[floa
             steps: int = STEPS, tol: float = TOL, criterion: str = "gap",
             overrides: Optional[Mapping[str, Mapping[str, float]]] = None,
             keep_trajectories: bool = False, probe: Optional[float] = None) -> Comparison:
-    """:func:`tune` every optimizer on every problem, with the same grid and protocol.
+    """:func:`optlib.tune` every optimizer on every problem, with the same grid and protocol.
 
     ``optimizers`` is a sequence of optimizer classes (named by their ``name``) or a mapping
     name → (α ↦ optimizer); ``problems`` maps a name to a problem. ``overrides`` maps a problem's name to
     the ``steps`` and/or ``tol`` it needs instead of the defaults (say why where you use it).
-    ``probe`` marks the chaotic runs (see :func:`tune`).
+    ``probe`` marks the chaotic runs (see :func:`optlib.tune`).
 
     >>> import optlib
     >>> c = compare([optlib.GD, optlib.Momentum], {"κ=10": optlib.quadratic(10.0)})

@@ -33,7 +33,7 @@ class Param(NamedTuple):
     readout_format: str = ".3g"
 
 
-#: a slider's label is shown whole ("α Momentum", not "α Moment…"): its width follows its text
+#: a slider's label is shown whole ("α Momentum", not "α Moment…") — its width follows its text
 LABEL_STYLE = {"description_width": "initial"}
 
 #: the visually hidden style of the line that speaks the sliders' values (seen by screen readers only)
@@ -114,7 +114,7 @@ class Explorer:
         self.trajectories: Dict[str, object] = {}
         self.output = widgets.Output()
         self.status = widgets.HTML()
-        #: what a screen reader announces after a move: every slider's value, in words it can read
+        #: what a screen reader announces after a move — every slider's value, in words it can read
         self.spoken = widgets.HTML()
         for s in self.sliders.values():
             s.observe(self._on_change, names="value")
@@ -509,7 +509,8 @@ class Playground:
             self.explorer.set_values({k: p.value for k, p in params.items()})
         else:
             self.explorer = self._explorers[key] = Explorer(
-                self.problem, self.make, params, steps=self.steps[name], title=f"{name}: {self.steps[name]} steps")
+                self.problem, self.make, params, steps=self.steps[name], title=f"{name}: {self.steps[name]} steps",
+                figsize=(8.25, 3.8))    # 660 px at 80 dpi: the page column, as the book's figures (6.6 in at 100)
         self.sliders = self.explorer.sliders
         lr_row = [s for k, s in self.sliders.items() if k.startswith("lr_")]
         decay_row = [s for k, s in self.sliders.items() if not k.startswith("lr_")]

@@ -25,7 +25,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LAB_DIR = ROOT / "_build" / "lab"
-CHROMIUM = "/usr/bin/chromium"
+sys.path.insert(0, str(ROOT / "pdf"))
+from browser import chromium  # noqa: E402  (pdf/browser.py: Debian's Chromium, or playwright's own)
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -115,8 +116,9 @@ class Lab:
 def launch_chromium(playwright, headless: bool = True):
     """Debian's Chromium when present; otherwise playwright's own (``python -m playwright install chromium``)."""
     kw = dict(headless=headless, args=CHROMIUM_FLAGS)
-    if Path(CHROMIUM).exists():
-        kw["executable_path"] = CHROMIUM
+    path = chromium()
+    if path:
+        kw["executable_path"] = path
     return playwright.chromium.launch(**kw)
 
 

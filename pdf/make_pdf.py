@@ -35,12 +35,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from browser import ARGS as CHROMIUM_ARGS, MISSING, chromium  # noqa: E402  (pdf/browser.py)
 PDF_NAME = "optimizers-book.pdf"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -224,7 +221,7 @@ def print_pdf(html_dir: Path, out: Path) -> dict:
 
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
             page = browser.new_page()
             page.route("**/*", route)
             page.on("pageerror", lambda e: errors.append(str(e)))
@@ -289,8 +286,8 @@ def main(argv=None) -> int:
     ap.add_argument("--no-strict", action="store_true", help="do not turn build warnings into errors")
     args = ap.parse_args(argv)
 
-    if not CHROMIUM.exists():
-        msg = f"make_pdf: {CHROMIUM} is missing (apt-get install chromium): no PDF made"
+    if not chromium():
+        msg = f"make_pdf: {MISSING}: no PDF made"
         print(msg, file=sys.stderr)
         return 1 if os.environ.get("CI") else 0
 

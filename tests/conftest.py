@@ -32,16 +32,18 @@ def root() -> Path:
 # The PDF is made first (pdf/make_pdf.py: a single-page build printed by Chromium) and copied into the
 # HTML folder, so that the site's pages link it exactly as after `make book`.
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+sys.path.insert(0, str(ROOT / "pdf"))
+from browser import ARGS as CHROMIUM_ARGS, MISSING, chromium  # noqa: E402  (pdf/browser.py)
+
+#: Debian's Chromium, or playwright's own where Debian's is absent (pdf/browser.py); "" when neither
+CHROMIUM = chromium() or ""
 PDF_NAME = "optimizers-book.pdf"
 
 
 def _chromium_or_skip():
-    """Skip the calling test where Debian's Chromium is missing; fail instead when CI is set."""
-    if not (Path(CHROMIUM).exists() and shutil.which(CHROMIUM)):
-        reason = f"{CHROMIUM} is missing (Debian: apt-get install chromium); the site is not checked in a browser"
+    """Skip the calling test where no Chromium is found (pdf/browser.py); fail instead when CI is set."""
+    if not CHROMIUM:
+        reason = f"{MISSING}; the site is not checked in a browser"
         if os.environ.get("CI"):
             pytest.fail(reason + " and CI is set")
         pytest.skip(reason)
@@ -104,7 +106,7 @@ def built_book(tmp_path_factory):
     # link it as after `make book`; the PDF is copied in when it is done (test_pdf.py checks the link's
     # target exists).
     pdf_proc = None
-    if Path(CHROMIUM).exists():
+    if CHROMIUM:
         pdf_out = open(out / "make_pdf.log", "w+", encoding="utf-8")  # a file: a full pipe would stall it
         pdf_proc = subprocess.Popen(
             [sys.executable, str(ROOT / "pdf" / "make_pdf.py"), "--build-dir", str(out / "pdf")],
@@ -175,7 +177,7 @@ def server(site):
 
 @pytest.fixture(scope="session")
 def browser():
-    """Headless Debian Chromium driven by playwright (never playwright's own download)."""
+    """Headless Chromium (Debian's, or playwright's own where Debian's is absent) driven by playwright."""
     _chromium_or_skip()
     from playwright.sync_api import sync_playwright
 

@@ -12,7 +12,7 @@ site, as `make book` does. Then:
 * every page of the site links the PDF, the link's target exists, and the link is visible.
 
 Text is read with pypdf (pinned in requirements.txt). The page count and size go to artifacts/pdf.txt.
-Skipped without /usr/bin/chromium (fails with CI).
+Skipped without a Chromium (pdf/browser.py: Debian's, or playwright's own; fails with CI).
 """
 
 from __future__ import annotations

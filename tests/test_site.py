@@ -11,7 +11,7 @@ must then show
   came from 127.0.0.1, and no raw TeX delimiter ($$, \\(, \\[, \\begin{) is left in the text;
 
 and a full-page screenshot is saved to artifacts/screenshots/<page>.jpg for a person to look at.
-Without /usr/bin/chromium the browser tests are skipped, unless the environment variable CI is set.
+Without a Chromium (pdf/browser.py) the browser tests are skipped, unless the environment variable CI is set.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ RAW_TEX = ("$$", "\\(", "\\)", "\\[", "\\]", "\\begin{")
 
 # The fixtures `site` (html folder, build log, exit code of `jupyter-book build -W -n --keep-going` into a
 # temporary folder), `server` (that folder on http://127.0.0.1:<free port>, from a thread) and `browser`
-# (headless Debian Chromium through playwright; skipped without /usr/bin/chromium, failed when CI is set)
+# (headless Chromium through playwright; skipped without one, failed when CI is set)
 # live in tests/conftest.py, shared with the other browser tests so that one session builds once and
 # starts one playwright. A test taking `site_page` runs once per page (_toc.yml's pages, search, genindex).
 # Each page is loaded once for all the browser tests (the fixture `visited`, tests/site_visit.py).

@@ -66,7 +66,8 @@ class Adam(Optimizer):
     --------
     >>> import numpy as np, optlib
     >>> opt = optlib.Adam(lr=0.1)
-    >>> theta, state = opt.step(lambda th: 2 * th, np.array([1.0]), opt.init(np.zeros(1)))
+    >>> theta0 = np.array([1.0])
+    >>> theta, state = opt.step(lambda th: 2 * th, theta0, opt.init(theta0))
     >>> print(state.t, state.m, f"{state.v[0]:.3f}", f"{theta[0]:.6f}")
     1 [0.2] 0.004 0.900000
     """

@@ -47,7 +47,8 @@ class AdaGrad(Optimizer):
     --------
     >>> import numpy as np, optlib
     >>> opt = optlib.AdaGrad(lr=0.1)
-    >>> theta, state = opt.step(lambda th: 2 * th, np.array([1.0, -3.0]), opt.init(np.zeros(2)))
+    >>> theta0 = np.array([1.0, -3.0])
+    >>> theta, state = opt.step(lambda th: 2 * th, theta0, opt.init(theta0))
     >>> print(theta, state.G)
     [ 0.9 -2.9] [ 4. 36.]
     """
@@ -102,7 +103,8 @@ class RMSProp(Optimizer):
     --------
     >>> import numpy as np, optlib
     >>> opt = optlib.RMSProp(lr=0.01, beta=0.9)
-    >>> theta, state = opt.step(lambda th: 2 * th, np.array([1.0]), opt.init(np.zeros(1)))
+    >>> theta0 = np.array([1.0])
+    >>> theta, state = opt.step(lambda th: 2 * th, theta0, opt.init(theta0))
     >>> print(state.G, f"{theta[0]:.6f}")
     [0.4] 0.968377
     """

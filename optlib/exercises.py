@@ -14,12 +14,13 @@ t − 1 steps (V_{t−1}, G_{t−1}, m_{t−1}, v_{t−1}), and returns θ_t and
 gradient of step t is g_t = ∇J(θ_{t−1}). The notes number the start θ_1 and write the same step as
 θ_{t+1} = θ_t − V_t::
 
-    gd_step(theta, grad, lr)                                   -> theta_next
-    momentum_step(theta, V, grad, lr, gamma)                   -> (theta_next, V_next)
-    nag_step(theta, V, grad, lr, gamma)                        -> (theta_next, V_next)
-    adagrad_step(theta, G, grad, lr, eps)                      -> (theta_next, G_next)
-    rmsprop_step(theta, G, grad, lr, beta, eps)                -> (theta_next, G_next)
-    adam_step(theta, m, v, t, grad, lr, beta1, beta2, eps)     -> (theta_next, m_next, v_next)
+    gd_step(theta, grad, lr) -> theta_next
+    momentum_step(theta, V, grad, lr, gamma) -> (theta_next, V_next)
+    nag_step(theta, V, grad, lr, gamma) -> (theta_next, V_next)
+    adagrad_step(theta, G, grad, lr, eps) -> (theta_next, G_next)
+    rmsprop_step(theta, G, grad, lr, beta, eps) -> (theta_next, G_next)
+    adam_step(theta, m, v, t, grad, lr, beta1, beta2, eps)
+        -> (theta_next, m_next, v_next)
 
 :func:`check` calls your function on several problems (a quadratic, Rosenbrock, a plateau with tiny
 gradients, θ as a 2 × 3 array), with several hyperparameters, for five steps each. Each step gets the
@@ -779,8 +780,9 @@ def check(name: str, fn: Callable) -> CheckResult:
     (False, 'a sign error')
     >>> def gd_step(theta, grad, lr):
     ...     return theta - lr * grad(theta)
-    >>> print(check("gd", gd_step))
-    ✓ gd_step agrees with optlib.GD: 4 cases × 5 steps, θₜ equal to within a relative 1e-09.
+    >>> print(check("gd", gd_step))  # doctest: +NORMALIZE_WHITESPACE
+    ✓ gd_step agrees with optlib.GD: 4 cases × 5 steps,
+    θₜ equal to within a relative 1e-09.
     """
     if name not in _EX:
         raise ValueError(f"name must be one of {', '.join(map(repr, EXERCISES))}, got {name!r}")

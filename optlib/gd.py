@@ -32,7 +32,8 @@ class GD(Optimizer):
     --------
     >>> import numpy as np, optlib
     >>> opt = optlib.GD(lr=0.1)
-    >>> theta, state = opt.step(lambda th: 2 * th, np.array([1.0]), opt.init(np.array([1.0])))
+    >>> theta0 = np.array([1.0])
+    >>> theta, state = opt.step(lambda th: 2 * th, theta0, opt.init(theta0))
     >>> print(theta)
     [0.8]
     """

@@ -66,7 +66,8 @@ def layer_movement(problem, trajectory, t: Optional[int] = None) -> np.ndarray:
     >>> traj = optlib.run(optlib.GD(lr=0.5), chain.grad, chain.theta0, steps=1)
     >>> moved = layer_movement(chain, traj)
     >>> dWs, dbs, _ = chain.backprop(chain.theta0)
-    >>> grads = [np.sqrt(np.sum(dW ** 2) + np.sum(db ** 2)) for dW, db in zip(dWs, dbs)]
+    >>> grads = [np.sqrt(np.sum(dW ** 2) + np.sum(db ** 2))
+    ...          for dW, db in zip(dWs, dbs)]
     >>> moved.shape, bool(np.allclose(moved, 0.5 * np.array(grads), rtol=1e-12))
     ((3,), True)
     """

@@ -69,7 +69,8 @@ def jshtml(animation, frame_format: str = "png", **kwargs) -> str:
     >>> fig = Figure(figsize=(1, 1), dpi=20)
     >>> (line,) = fig.subplots().plot([0, 1], [0, 1])
     >>> html = jshtml(FuncAnimation(fig, lambda k: [line], frames=2))
-    >>> "<script" in html, "bootstrapcdn" in html, "://" in html.split("<script")[0]
+    >>> head = html.split("<script")[0]
+    >>> "<script" in html, "bootstrapcdn" in html, "://" in head
     (True, False, False)
     """
     import re

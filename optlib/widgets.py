@@ -318,7 +318,8 @@ def adagrad_explorer(steps: int = 100) -> Explorer:
     rate α/(√G_t + ε) evens the two coordinates out.
 
     >>> import contextlib, io
-    >>> with contextlib.redirect_stdout(io.StringIO()):  # outside a kernel the figure prints as text
+    >>> # outside a kernel the figure prints as text: keep it quiet
+    >>> with contextlib.redirect_stdout(io.StringIO()):
     ...     ex = adagrad_explorer(steps=5)
     >>> sorted(ex.sliders), sorted(ex.trajectories)
     (['lr', 'lr_gd'], ['AdaGrad', 'GD'])
@@ -338,7 +339,8 @@ def rmsprop_explorer(steps: int = 100) -> Explorer:
     """Chapter 6's sliders: AdaGrad against RMSProp (decay β), both with the rate α, on chapter 5's 2-D problem.
 
     >>> import contextlib, io
-    >>> with contextlib.redirect_stdout(io.StringIO()):  # outside a kernel the figure prints as text
+    >>> # outside a kernel the figure prints as text: keep it quiet
+    >>> with contextlib.redirect_stdout(io.StringIO()):
     ...     ex = rmsprop_explorer(steps=5)
     >>> sorted(ex.sliders), sorted(ex.trajectories)
     (['beta', 'lr'], ['AdaGrad', 'RMSProp'])
@@ -360,7 +362,8 @@ def adam_explorer(steps: int = 300) -> Explorer:
     curves is what Adam's first moment m_t (momentum, β1) and its bias-corrected β2 average add.
 
     >>> import contextlib, io
-    >>> with contextlib.redirect_stdout(io.StringIO()):  # outside a kernel the figure prints as text
+    >>> # outside a kernel the figure prints as text: keep it quiet
+    >>> with contextlib.redirect_stdout(io.StringIO()):
     ...     ex = adam_explorer(steps=5)
     >>> sorted(ex.sliders), sorted(ex.trajectories)
     (['beta1', 'beta2', 'lr'], ['Adam', 'RMSProp'])
@@ -554,8 +557,10 @@ def playground(problems: Optional[dict] = None, lrs: Optional[dict] = None, step
     Examples
     --------
     >>> import contextlib, io, optlib.widgets as w
-    >>> with contextlib.redirect_stdout(io.StringIO()):  # outside a kernel, the figure's repr is printed
-    ...     pg = w.playground(selected=["GD", "Adam"], steps={"saddle": 20}, problem="saddle")
+    >>> # outside a kernel the figure's repr is printed: keep it quiet
+    >>> with contextlib.redirect_stdout(io.StringIO()):
+    ...     pg = w.playground(selected=["GD", "Adam"], steps={"saddle": 20},
+    ...                       problem="saddle")
     >>> sorted(pg.explorer.trajectories)
     ['Adam', 'GD']
     >>> pg.explorer.trajectories["GD"].steps
@@ -575,7 +580,8 @@ def momentum_explorer(steps: int = 100) -> Explorer:
     (γ = 0 makes the two curves coincide).
 
     >>> import contextlib, io
-    >>> with contextlib.redirect_stdout(io.StringIO()):  # outside a kernel the figure prints as text
+    >>> # outside a kernel the figure prints as text: keep it quiet
+    >>> with contextlib.redirect_stdout(io.StringIO()):
     ...     ex = momentum_explorer(steps=5)
     >>> sorted(ex.sliders), sorted(ex.trajectories)
     (['gamma', 'lr'], ['GD', 'Momentum'])
@@ -599,7 +605,8 @@ def nag_explorer(steps: int = 100) -> Explorer:
     look-ahead θ_temp = θ_t − γV_{t−1} (NAG).
 
     >>> import contextlib, io
-    >>> with contextlib.redirect_stdout(io.StringIO()):  # outside a kernel the figure prints as text
+    >>> # outside a kernel the figure prints as text: keep it quiet
+    >>> with contextlib.redirect_stdout(io.StringIO()):
     ...     ex = nag_explorer(steps=5)
     >>> sorted(ex.sliders), sorted(ex.trajectories)
     (['gamma', 'lr'], ['Momentum', 'NAG'])

@@ -62,9 +62,9 @@ class Momentum(Optimizer):
         return MomentumState(V=np.zeros_like(theta))                       # V_0 = 0
 
     def step(self, grad: Grad, theta: np.ndarray, state: MomentumState):
-        g = grad(theta)                                  # ∇J(θ_t)
-        V = self.gamma * state.V + self.lr * g           # V_t = γ V_{t−1} + α ∇J(θ_t)
-        theta_next = theta - V                           # θ_{t+1} = θ_t − V_t
+        g = grad(theta)                          # g_t = ∇J(θ_{t−1})
+        V = self.gamma * state.V + self.lr * g   # V_t = γ V_{t−1} + α g_t
+        theta_next = theta - V                   # θ_t = θ_{t−1} − V_t
         return theta_next, MomentumState(V=V)
 
 
@@ -117,15 +117,18 @@ class NAG(Optimizer):
         return NAGState(V=np.zeros_like(theta))                            # V_0 = 0
 
     def lookahead(self, theta: np.ndarray, state: NAGState) -> np.ndarray:
-        r""":math:`\theta_{temp} = \theta_{t-1} - \gamma V_{t-1}`, where step :math:`t` takes its gradient.
+        r"""The point where step :math:`t` takes its gradient.
 
-        ``theta`` is :math:`\theta_{t-1}` and ``state`` the state after :math:`t - 1` steps.
+        :math:`\theta_{temp} = \theta_{t-1} - \gamma V_{t-1}`: ``theta``
+        is :math:`\theta_{t-1}`, ``state`` the state after step
+        :math:`t - 1`.
         """
         return theta - self.gamma * state.V
 
     def step(self, grad: Grad, theta: np.ndarray, state: NAGState):
-        theta_temp = theta - self.gamma * state.V        # θ_temp = θ_t − γ V_{t−1}
-        g = grad(theta_temp)                             # ∇J(θ_temp)
-        V = self.gamma * state.V + self.lr * g           # V_t = γ V_{t−1} + α ∇J(θ_temp)
-        theta_next = theta - V                           # θ_{t+1} = θ_t − V_t
+        # θ_temp = θ_{t−1} − γ V_{t−1}
+        theta_temp = theta - self.gamma * state.V
+        g = grad(theta_temp)                     # g_t = ∇J(θ_temp)
+        V = self.gamma * state.V + self.lr * g   # V_t = γ V_{t−1} + α g_t
+        theta_next = theta - V                   # θ_t = θ_{t−1} − V_t
         return theta_next, NAGState(V=V)

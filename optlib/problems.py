@@ -230,18 +230,24 @@ class SigmoidChain(Problem):
         return float(0.5 * np.mean(np.sum((a_L - self.Y) ** 2, axis=1)))
 
     def backprop(self, theta):
-        """Backpropagation: returns (dWs, dbs, deltas), with deltas[l−1] = δ_l = ∂J/∂z_l (per sample)."""
+        """Backpropagation: returns (dWs, dbs, deltas).
+
+        deltas[l−1] is δ_l = ∂J/∂z_l, one row per sample.
+        """
         Ws, _ = self.unpack(theta)
         a = self.forward(theta)
         m = len(self.X)
         deltas = [None] * self.depth
-        delta = (a[-1] - self.Y) / m * a[-1] * (1 - a[-1])            # δ_L = (a_L − y)/m ⊙ σ'(z_L)
+        # δ_L = (a_L − y)/m ⊙ σ'(z_L)
+        delta = (a[-1] - self.Y) / m * a[-1] * (1 - a[-1])
         for l in range(self.depth - 1, -1, -1):
             deltas[l] = delta
             if l > 0:
-                delta = (delta @ Ws[l]) * a[l] * (1 - a[l])           # δ_l = σ'(z_l) ⊙ W_{l+1}ᵀ δ_{l+1}
-        dWs = [deltas[l].T @ a[l] for l in range(self.depth)]          # ∂J/∂W_l = δ_l a_{l−1}ᵀ
-        dbs = [deltas[l].sum(axis=0) for l in range(self.depth)]       # ∂J/∂b_l = δ_l
+                # δ_l = σ'(z_l) ⊙ W_{l+1}ᵀ δ_{l+1}
+                delta = (delta @ Ws[l]) * a[l] * (1 - a[l])
+        # ∂J/∂W_l = δ_l a_{l−1}ᵀ and ∂J/∂b_l = δ_l (summed over samples)
+        dWs = [deltas[l].T @ a[l] for l in range(self.depth)]
+        dbs = [deltas[l].sum(axis=0) for l in range(self.depth)]
         return dWs, dbs, deltas
 
     def grad(self, theta) -> np.ndarray:

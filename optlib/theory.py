@@ -33,9 +33,10 @@ def momentum_weights(gamma: float, t: int) -> np.ndarray:
 
 
 def unrolled_velocity(grads, lr: float, gamma: float) -> np.ndarray:
-    """V_t = Σ_{i=1}^{t} γ^{t−i} α ∇θ_i from the gradients ∇θ_1 … ∇θ_t (``grads[i-1]``).
+    """V_t = Σ_{i=1}^{t} γ^{t−i} α g_i from the gradients g_1 … g_t.
 
-    The notes write the sum from i = 0; with V_0 = 0 there is no ∇θ_0, so it starts at i = 1.
+    ``grads[i-1]`` is g_i (the notes' ∇θ_i). The notes write the sum from
+    i = 0; with V_0 = 0 there is no ∇θ_0, so it starts at i = 1.
 
     >>> float(unrolled_velocity([[1.0], [1.0], [1.0]], lr=0.1, gamma=0.9)[0])
     0.271
@@ -177,21 +178,3 @@ def heavy_ball_optimum(lambda_min: float, lambda_max: float):
     rate = (s_max - s_min) / (s_max + s_min)
     return (2.0 / (s_max + s_min)) ** 2, rate ** 2, rate
 
-
-def tolerance_margin(errors, tol: float, iterations) -> float:
-    """How far from ``tol`` the errors that decide an iteration count lie, relative to ``tol``.
-
-    A count "iterations until the error stays ≤ tol" is decided by the last error above ``tol`` and
-    every error after it (``errors[iterations − 1:]``; for a run that never got there, ``iterations``
-    is None and its final error decides). The margin is min |e/tol − 1| over them: a count whose margin
-    is far above round-off (≈ 1e-12 relative) is the same on every machine; a tiny margin means the
-    count sits on a knife edge.
-
-    >>> round(tolerance_margin([1.0, 0.1, 0.02, 0.005], 0.01, 3), 6)
-    0.5
-    >>> round(tolerance_margin([1.0, 0.1, 0.011], 0.01, None), 6)
-    0.1
-    """
-    e = np.asarray(errors, dtype=np.float64)
-    last = len(e) - 1 if iterations is None else int(iterations) - 1
-    return float(np.min(np.abs(e[max(last, 0):] / tol - 1.0)))

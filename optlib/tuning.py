@@ -194,7 +194,8 @@ def tolerance_margin(errors, tol: float) -> float:
     operation, cannot change such a count unless the run amplifies it by many orders of magnitude.
     A run that never reaches ``tol`` has the margin errors[−1] / tol.
 
-    >>> tolerance_margin([4.0, 2.0, 0.5, 0.25], tol=1.0)   # k = 2: tol may lie in [0.5, 2)
+    >>> # k = 2: tol may lie anywhere in [0.5, 2) without changing the count
+    >>> tolerance_margin([4.0, 2.0, 0.5, 0.25], tol=1.0)
     2.0
     >>> tolerance_margin([4.0, 2.0, 1.5], tol=1.0)         # never reached: 1.5 / 1
     1.5
@@ -293,7 +294,8 @@ def compare(optimizers, problems: Mapping[str, object], *, alphas: Sequence[floa
 
     >>> import optlib
     >>> c = compare([optlib.GD, optlib.Momentum], {"κ=10": optlib.quadratic(10.0)})
-    >>> c["κ=10", "GD"].iterations, c["κ=10", "Momentum"].iterations, c.ranks().tolist()
+    >>> gd, momentum = c["κ=10", "GD"], c["κ=10", "Momentum"]
+    >>> gd.iterations, momentum.iterations, c.ranks().tolist()
     (63, 146, [[1, 2]])
     """
     makers = _named(optimizers)

@@ -10,6 +10,11 @@
         A screenshot of the chapter's exercises as jupyterlab-myst renders them (solutions folded), and
         one with the first solution unfolded.
 
+    python -m benchmarks.live_check student [--chapter 05-adagrad.ipynb]
+        Each "write it yourself" exercise of chapters 1–7 (or one chapter) as a student does it, in Lab on a
+        fresh copy of the book: run the imports, run the stored first attempt and its check (a ✗ and a
+        diagnosis), type the correct function over the attempt with the keyboard, run both again (a ✓).
+
 Each prints what it saw and exits non-zero when the check fails. Nothing here is part of `make test`:
 it starts a server and a browser and waits minutes.
 """
@@ -25,7 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from .lab import LAB_DIR, ROOT, Lab, is_dirty, launch_chromium, run_all, wait_for_notebook, working_copy
+from .lab import (LAB_DIR, ROOT, Lab, is_dirty, launch_chromium, run_all, wait_for_notebook, wait_idle,
+                  working_copy)
 
 
 def _git_status() -> str:
@@ -195,16 +201,78 @@ def widgets(args) -> int:
     return 0 if ok else 1
 
 
+def _exercise_cells(nb_path: Path):
+    """(index of the first code cell, of the attempt, of its check; the solution's function source)."""
+    import json
+
+    cells = json.loads(nb_path.read_text(encoding="utf-8"))["cells"]
+    code = [i for i, c in enumerate(cells) if c["cell_type"] == "code"]
+    checks = [i for i in code if "exercises.check(" in "".join(cells[i]["source"])]
+    attempt, check, solution = checks[0] - 1, checks[0], checks[1]
+    fn = "".join(cells[solution]["source"]).split("optlib.exercises.check(")[0].rstrip() + "\n"
+    return code[0], attempt, check, fn
+
+
+def student(args) -> int:
+    from playwright.sync_api import sync_playwright
+
+    chapters = [args.chapter] if args.chapter_given else sorted(
+        p.name for p in (ROOT / "book").glob("0[1-7]-*.ipynb"))
+    copy = Path(tempfile.mkdtemp(prefix="lab-student-"))
+    working_copy(copy)
+    failures = 0
+    with Lab(copy) as lab, sync_playwright() as p:
+        browser = launch_chromium(p)
+        for chapter in chapters:
+            first, attempt, check, solution = _exercise_cells(copy / chapter)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            _open(lab, page, chapter)
+            cells = page.locator(".jp-Notebook .jp-Cell")
+
+            def run(i):
+                cells.nth(i).scroll_into_view_if_needed()
+                cells.nth(i).locator(".jp-InputArea-editor").click()
+                page.keyboard.press("Shift+Enter")
+                wait_idle(page)
+
+            def verdict():
+                return cells.nth(check).locator(".jp-OutputArea-output").last.inner_text().strip()
+
+            for i in (first, attempt, check):
+                run(i)
+            before = verdict()
+            editor = cells.nth(attempt).locator(".jp-InputArea-editor")
+            editor.click()
+            page.keyboard.press("Control+A")
+            page.keyboard.press("Delete")
+            page.keyboard.insert_text(solution)
+            run(attempt)
+            run(check)
+            after = verdict()
+            ok = before.startswith("✗") and after.startswith("✓")
+            failures += not ok
+            print(f"--- {chapter}: first attempt → {before.splitlines()[0] if before else '(no output)'}")
+            print("    " + "\n    ".join(before.splitlines()[1:6]))
+            print(f"    typed the solution over the attempt → {after.splitlines()[0] if after else '(no output)'}")
+            page.close()
+        browser.close()
+    shutil.rmtree(copy, ignore_errors=True)
+    print(f"{len(chapters) - failures} of {len(chapters)} exercises: ✗ on the first attempt, ✓ once fixed")
+    return 1 if failures else 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.live_check", description=__doc__.split("\n\n")[0])
-    parser.add_argument("check", choices=("clean", "direct", "exercise", "widgets"))
+    parser.add_argument("check", choices=("clean", "direct", "exercise", "widgets", "student"))
     parser.add_argument("--chapter", default=None)
     parser.add_argument("--wait", type=float, default=180.0, help="clean: seconds to leave the notebook open")
     parser.add_argument("--out", default=str(ROOT / "artifacts" / "lab-exercise.png"))
     args = parser.parse_args(argv)
+    args.chapter_given = args.chapter is not None
     args.chapter = args.chapter or {"exercise": "05-adagrad.ipynb"}.get(args.check, "03-momentum.ipynb")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    return {"clean": clean, "direct": direct, "exercise": exercise, "widgets": widgets}[args.check](args)
+    return {"clean": clean, "direct": direct, "exercise": exercise, "widgets": widgets,
+            "student": student}[args.check](args)
 
 
 if __name__ == "__main__":

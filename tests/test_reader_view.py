@@ -93,13 +93,18 @@ def _flagged(seen: dict, kind: str, section: str) -> list[str]:
     return [x for x in seen[kind] if x.startswith(f"#{section} ")]
 
 
-def test_reader_guard_reports_each_defect_put_into_a_page(open_page):
+def _glossary_with_test_cells(open_page) -> dict:
+    """What the reader-view guard sees on the glossary page once the test cells (_CODE_CELL) are put in."""
     context, pg, _ = open_page("book/glossary", viewport=site_visit.DESKTOP)
     try:
         pg.evaluate(_INJECT, {"code": _CODE_CELL})
-        seen = pg.evaluate(site_visit.READER, {"words": site_visit.TEST_WORDS, "minScale": site_visit.MIN_SCALE})
+        return pg.evaluate(site_visit.READER, {"words": site_visit.TEST_WORDS, "minScale": site_visit.MIN_SCALE})
     finally:
         context.close()
+
+
+def test_reader_guard_reports_each_defect_put_into_a_page(open_page):
+    seen = _glossary_with_test_cells(open_page)
     report = _report("book/glossary with defects put in", seen)
     assert _flagged(seen, "code", "defect-code"), "a 120-character code line was not reported\n" + report
     assert _flagged(seen, "math", "defect-math"), "a too-wide display equation was not reported\n" + report
@@ -114,12 +119,7 @@ def test_reader_guard_reports_each_defect_put_into_a_page(open_page):
 def test_79_characters_fit_a_code_block_and_680px_a_figure(open_page):
     """The contract the chapters follow: code lines of at most 79 characters and figures at most 680 px
     wide are shown whole, at full size, in the page column at 1280 px with the theme's CSS."""
-    context, pg, _ = open_page("book/glossary", viewport=site_visit.DESKTOP)
-    try:
-        pg.evaluate(_INJECT, {"code": _CODE_CELL})
-        seen = pg.evaluate(site_visit.READER, {"words": site_visit.TEST_WORDS, "minScale": site_visit.MIN_SCALE})
-    finally:
-        context.close()
+    seen = _glossary_with_test_cells(open_page)
     assert not _flagged(seen, "code", "fit-79"), (
         "79 monospace characters do not fit a code block at 1280 px (pdf/static/reader.css)\n" + _report("", seen))
     assert not _flagged(seen, "figure", "fit-680"), (

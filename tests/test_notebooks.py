@@ -160,6 +160,12 @@ def test_executed_top_to_bottom_in_one_run(path):
         "fresh top-to-bottom run; run `make refresh`")
 
 
+def output_text(out) -> str:
+    """Everything an output shows as text: a stream's text and every text/* of its data."""
+    return out.get("text", "") + "".join(
+        v for k, v in out.get("data", {}).items() if k.startswith("text/") and isinstance(v, str))
+
+
 @pytest.mark.parametrize("path", notebooks(), ids=ids(notebooks()))
 def test_no_error_output_and_no_machine_paths(path):
     bad = []
@@ -169,8 +175,7 @@ def test_no_error_output_and_no_machine_paths(path):
         for out in cell.outputs:
             if out.output_type == "error" and "raises-exception" not in tags(cell):
                 bad.append(f"cell {i}: stored error {out.get('ename')}: {out.get('evalue')}")
-            text = out.get("text", "") + "".join(
-                v for k, v in out.get("data", {}).items() if k.startswith("text/") and isinstance(v, str))
+            text = output_text(out)
             for needle in (str(ROOT), "site-packages"):
                 if needle in text:
                     bad.append(f"cell {i}: output contains the machine-specific path {needle!r} "
@@ -198,9 +203,7 @@ TEST_WORDS = re.compile(r"nbval|pytest|tests/|test_\w+\.py|remove-output|remove-
 def test_no_test_machinery_in_what_a_reader_sees(path):
     bad = []
     for i, cell in enumerate(read(path).cells):
-        texts = [cell.source] + [o.get("text", "") + "".join(
-            v for k, v in o.get("data", {}).items() if k.startswith("text/") and isinstance(v, str))
-            for o in cell.get("outputs", [])]
+        texts = [cell.source] + [output_text(o) for o in cell.get("outputs", [])]
         for text in texts:
             m = TEST_WORDS.search(text)
             if m:

@@ -328,15 +328,11 @@ def open_page(server, browser):
         pg = context.new_page()
         pg.route("**/*", route)
         pg.goto(f"{server}/{page}.html", wait_until="load", timeout=60_000)
-        pg.evaluate(_WAIT_FOR_PAGE)
+        import site_visit  # tests/ is on sys.path (see the top of this file)
+
+        pg.evaluate(site_visit.WAIT_FOR_PAGE)
         return context, pg, outside
 
     return _open
 
 
-_WAIT_FOR_PAGE = """async () => {
-  if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
-  if (document.fonts && document.fonts.ready) { await document.fonts.ready; }
-  await Promise.all([...document.images].map(img => img.complete ? null :
-      new Promise(done => { img.addEventListener('load', done); img.addEventListener('error', done); })));
-}"""

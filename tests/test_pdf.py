@@ -76,16 +76,7 @@ def test_pdf_has_every_chapter(book_pdf, reader):
     (ROOT / "artifacts" / "pdf.txt").write_text(f"{book_pdf.name}: {n} pages, {size / 1e6:.1f} MB\n")
     assert n > MIN_PAGES, f"the PDF has only {n} pages (expected more than {MIN_PAGES})"
 
-    outline = []
-
-    def walk(items):
-        for item in items:
-            if isinstance(item, list):
-                walk(item)
-            else:
-                outline.append(_squash(item.title))
-
-    walk(reader.outline)
+    outline = [title for title, _ in _outline(reader)]
     missing = [t for t in _titles() if not any(_squash(re.sub(r"[*`_]", "", t)) in o for o in outline)]
     assert not missing, f"chapters without a bookmark in the PDF's outline: {missing}"
 

@@ -1,22 +1,30 @@
-"""The prose agrees with the numbers: every number a page's Markdown quotes is one that an output prints.
+"""The prose agrees with the numbers: every number a page's Markdown quotes is one that an output prints nearby.
 
-For each chapter notebook, every number in its Markdown cells (text, math, exercises and solutions) must
-be printed by an output of the same notebook (stdout, text/plain, text/html), to the digits it is quoted
-with: "0.632" is satisfied by a printed 0.63212, "139" by a printed 139, "2.2e-16" (or $2.2\\times10^{-16}$)
-by a printed 2.22e-16. The welcome page, the glossary and the other Markdown pages quote the chapters, so
-their numbers must be printed by some chapter.
+For each chapter notebook, a number in the Markdown of a section (the text under a heading of level 1 or 2,
+down to the next such heading: text, math, exercises and solutions) must be printed by an output of the same
+section (stdout, text/plain, text/html), to the digits it is quoted with: "0.632" is satisfied by a printed
+0.63212, "139" by a printed 139, "2.2e-16" (or $2.2\\times10^{-16}$) by a printed 2.22e-16. Near, not anywhere in
+the notebook: a chapter prints hundreds of numbers, and a wrong one quoted in one place would often match a
+printed one elsewhere. The welcome page, the glossary and the other Markdown pages quote the chapters, so
+their numbers must be printed by some chapter, and each must be discriminating there (below).
+
+A number written as a setting of a symbol, "κ = 100", "$\\gamma = 0.9$", "β₂ = 0.999", "T = 1000", is bound
+to its symbol (:data:`SYMBOLS`): it is satisfied only by the same binding, printed by an output of the section
+("α = 0.032") or allowed as an input, never by the bare value printed in some table.
 
 Not every number of the prose is a result. What is not is allowed explicitly, with its reason:
 - :data:`NOTES`: the notes' own constants (γ = 0.9, β2 = 0.999, ε = 1e-8, the β1 = 0.98 example, …);
 - ``QUOTED_INPUTS`` in a chapter's claims register ``tests/test_claims_chNN.py``: the chapter's inputs
-  (a problem's κ, a number of steps, a tolerance), each with the reason it is not a result;
+  (a problem's κ, a number of steps, a tolerance), each with the reason it is not a result; a key "κ = 100"
+  allows that binding, a bare key "100" the bare number;
 - :data:`PAGES`: the same for the Markdown pages.
 Integers below 10 are not checked (chapter numbers, "two panels", t = 1, indices), nor section numbers,
 labels, links, inline code and code blocks.
 
-The second test changes one digit of every checked number and requires the guard to notice: a quoted
-number that would still match after a one-digit change is not guarded (it sits among so many printed
-numbers that any neighbour matches), and the prose must quote it more precisely.
+The second test is the guard's own test: it changes the last digit of every quoted number, one at a time,
+up and down, and requires the changed prose to fail the first test. A quoted number that would still pass
+after a one-digit change is not guarded (a neighbouring value is printed in the same section, or allowed),
+and the prose must quote it so that it is.
 """
 
 from __future__ import annotations
@@ -43,6 +51,13 @@ NOTES = {
     "0.019208": "the notes' m_3 coefficient 0.98² · 0.02",
     "99": "\"99% of the time the loss function is not convex\" (the notes)",
     "0.001": "Adam's usual η = 0.001 (Kingma & Ba), quoted beside the notes' table",
+    "γ = 0.9": "the notes' γ (\"Momentum in most cases γ = 0.9\")",
+    "β = 0.9": "RMSProp's β in the notes' table",
+    "β1 = 0.9": "Adam's β1 in the notes' table",
+    "β2 = 0.999": "Adam's β2 in the notes' table",
+    "ε = 1e-8": "ε of the notes' table, 10^{-8}",
+    "β1 = 0.98": "β1 of the notes' worked example",
+    "η = 0.001": "Adam's usual η (Kingma & Ba), quoted beside the notes' table",
 }
 
 #: allowed numbers of the Markdown pages (not notebooks), page stem -> {number: reason}
@@ -64,7 +79,19 @@ PAGES: dict[str, dict[str, str]] = {
 }
 
 _SUP = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+_SUB = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
 _NUM = r"\d+(?:,\d{3})*(?:\.\d+)?(?:[eE][-+]?\d+)?"
+_GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε", "eta": "η",
+          "theta": "θ", "kappa": "κ", "lambda": "λ", "rho": "ρ", "mu": "μ", "sigma": "σ"}
+
+#: the symbols whose settings "S = v" are bound to the symbol (the book's hyperparameters and inputs)
+SYMBOLS = ("α", "γ", "β", "β1", "β2", "ε", "η", "κ", "δ", "ρ", "T", "λmax")
+_BOUND = re.compile(r"(?:^|(?<=[\s($,;:{\[*]))(" + "|".join(sorted(map(re.escape, SYMBOLS), key=len, reverse=True))
+                    + r")\s*=\s*$")
+#: a number setting a symbol after an operator is arithmetic, not a setting: "1 − β1 = 0.02"
+_OPERATOR = re.compile(r"[-+/·*×^−]\s*$")
+#: the level of the headings that delimit a section (1 and 2: "#" and "##")
+SECTION_LEVEL = 2
 
 
 def pages() -> list[Path]:
@@ -117,17 +144,30 @@ def _strip_markdown(text: str) -> str:
 
 
 def _normalize_math(text: str) -> str:
-    """10^{-8}, 10⁻⁸, 2.2\\times 10^{-16} and 2.2 × 10⁻¹⁶ as 1e-8 and 2.2e-16; Unicode minus as '-'."""
+    """10^{-8}, 10⁻⁸, 2.2\\times 10^{-16} and 2.2 × 10⁻¹⁶ as 1e-8 and 2.2e-16; Unicode minus as '-';
+    \\gamma as γ, and a Greek letter's subscript folded into its name (β_1, β_{1}, β₁ as β1; λ_{\\max} as λmax)."""
     text = text.replace("−", "-").replace("\\,", "").replace("{,}", ",")
+    text = re.sub(r"\\(" + "|".join(_GREEK) + r")(?![a-zA-Z])", lambda m: _GREEK[m.group(1)], text)
+    text = re.sub(r"([α-ω])(?:_\{([^{}]*)\}|_\\?([A-Za-z0-9]+)|([₀-₉]+))",
+                  lambda m: m.group(1) + re.sub(r"\W", "", m.group(2) or m.group(3) or m.group(4).translate(_SUB)),
+                  text)
     text = re.sub(r"10\^\{?\s*(-?\s*\d+)\s*\}?", lambda m: "1e" + m.group(1).replace(" ", ""), text)
     text = re.sub(r"10([⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)", lambda m: "1e" + m.group(1).translate(_SUP), text)
     text = re.sub(r"(\d(?:\.\d+)?)\s*(?:\\times|\\cdot|×|·)\s*1e(-?\d+)", r"\1e\2", text)
     return text
 
 
-def quoted_numbers(markdown: str) -> list[str]:
-    """The numbers a Markdown source quotes that the guard checks (see the module's docstring)."""
-    text = _normalize_math(_strip_markdown(markdown))
+def _symbol_before(text: str, start: int) -> str | None:
+    """The symbol S when the number at ``start`` is written as the setting "S = number", else None."""
+    before = text[max(0, start - 16):start]
+    m = _BOUND.search(before)
+    if m is None or _OPERATOR.search(before[:m.start(1)]):
+        return None
+    return m.group(1)
+
+
+def quotes(text: str) -> list[tuple[str, str | None, int]]:
+    """(number, symbol or None, position) for every number of a normalized text that the guard checks."""
     found = []
     for m in re.finditer(rf"(?<![\w.^_]){_NUM}(?![\w])", text):
         s = m.group(0)
@@ -135,8 +175,13 @@ def quoted_numbers(markdown: str) -> list[str]:
             continue
         if text[m.end():m.end() + 1] == "." and text[m.end() + 1:m.end() + 2].isdigit():
             continue   # a section number such as 3.8.1
-        found.append(s)
+        found.append((s, _symbol_before(text, m.start()), m.start()))
     return found
+
+
+def quoted_numbers(markdown: str) -> list[str]:
+    """The numbers a Markdown source quotes that the guard checks (see the module's docstring)."""
+    return [q for q, _, _ in quotes(_normalize_math(_strip_markdown(markdown)))]
 
 
 # --------------------------------------------------------------------------- reading the outputs
@@ -161,6 +206,24 @@ def printed_numbers(text: str) -> list[float]:
         except ValueError:
             pass
     return vals
+
+
+def printed_settings(text: str) -> dict[str, list[float]]:
+    """symbol -> the values an output prints as "S = value" (normalized text)."""
+    out: dict[str, list[float]] = {}
+    for m in re.finditer(rf"(?<![\w.]){_NUM}", text):
+        sym = _symbol_before(text, m.start())
+        if sym is not None:
+            out.setdefault(sym, []).append(abs(float(m.group(0).replace(",", ""))))
+    return out
+
+
+class Evidence:
+    """What a section's outputs print: every number, and the settings "S = value"."""
+
+    def __init__(self, output_text: str):
+        self.printed = printed_numbers(output_text)
+        self.settings = printed_settings(output_text)
 
 
 def _decimals_and_scale(q: str) -> tuple[float, float]:
@@ -194,59 +257,224 @@ def _one_digit_changes(q: str) -> list[str]:
     return out
 
 
-def _page_sources(page: Path) -> tuple[str, str]:
-    """(the page's Markdown, the text of the outputs it may quote)."""
+def _sections(nb: dict) -> list[tuple[str, str]]:
+    """(Markdown, output text) of each section of a notebook: split at the headings of SECTION_LEVEL or
+    above, also inside a Markdown cell."""
+    heading = re.compile(rf"(?m)^(?=#{{1,{SECTION_LEVEL}}} )")
+    secs: list[tuple[list, list]] = [([], [])]
+    for cell in nb["cells"]:
+        src = "".join(cell["source"])
+        if cell["cell_type"] == "markdown":
+            for part in heading.split(src):
+                if heading.match(part):
+                    secs.append(([], []))
+                secs[-1][0].append(part)
+        else:
+            secs[-1][1].append(cell)
+    return [("\n\n".join(md), _output_text({"cells": cells})) for md, cells in secs]
+
+
+def _page_sections(page: Path) -> list[tuple[str, str]]:
+    """(Markdown, the text of the outputs it may quote) for each section of the page."""
     if page.suffix == ".ipynb":
-        nb = json.loads(page.read_text(encoding="utf-8"))
-        md = "\n\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
-        return md, _output_text(nb)
+        return _sections(json.loads(page.read_text(encoding="utf-8")))
     outs = "\n".join(_output_text(json.loads(p.read_text(encoding="utf-8"))) for p in sorted(BOOK.glob("*.ipynb")))
-    return page.read_text(encoding="utf-8"), outs
+    return [(page.read_text(encoding="utf-8"), outs)]
 
 
-def _is_allowed(q: str, allow: dict) -> bool:
-    v, _ = _decimals_and_scale(q)
-    for a in allow:
-        try:
-            if math.isclose(abs(float(a.replace(",", ""))), abs(v), rel_tol=1e-12) and \
-                    len(a.replace(",", "")) == len(q.replace(",", "")):
-                return True
-        except ValueError:
-            continue
-    return q in allow
+def _same_number(a: str, q: str) -> bool:
+    try:
+        return math.isclose(abs(float(a.replace(",", ""))), abs(_decimals_and_scale(q)[0]), rel_tol=1e-12) and \
+            len(a.replace(",", "")) == len(q.replace(",", ""))
+    except ValueError:
+        return False
+
+
+def _is_allowed(q: str, allow: dict, symbol: str | None = None) -> bool:
+    """Is q allowed: a bare key equal to q (for a bare q), or a key "S = q" (for q bound to S)?"""
+    for key in allow:
+        sym, _, value = key.rpartition("=")
+        if (sym.strip() or None) == symbol and _same_number(value.strip(), q):
+            return True
+    return False
+
+
+def passes(q: str, symbol: str | None, evidence: Evidence, allow: dict) -> bool:
+    """The guard's rule for one quoted number of a section (see the module's docstring)."""
+    if _is_allowed(q, allow, symbol):
+        return True
+    if symbol is not None:
+        return matches(q, evidence.settings.get(symbol, ()))
+    return matches(q, evidence.printed)
+
+
+_MATH = re.compile(r"\$\$?(.+?)\$\$?", re.S)
+_ARITH_OK = re.compile(r"[\d.\s+\-*/()e]*\d[\d.\s+\-*/()e]*")
+
+
+def _as_python(part: str) -> str | None:
+    """A part of a math equation as a Python expression when it is arithmetic on numbers only, else None."""
+    e = part.replace("\\cdot", "*").replace("\\times", "*").replace("×", "*").replace("·", "*")
+    e = re.sub(r"\\[tdc]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}", r"((\1)/(\2))", e)
+    e = re.sub(r"\\(left|right|bigl|bigr|Bigl|Bigr|big|Big)\b", "", e)
+    e = e.replace("{", "(").replace("}", ")").replace("^", "**").strip()
+    if not _ARITH_OK.fullmatch(e.replace("**", "*")):
+        return None
+    try:
+        ast.parse(e, mode="eval")
+    except SyntaxError:
+        return None
+    return e
+
+
+def _value(expr: str) -> float | None:
+    def ev(node):
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            return float(node.value)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            return -ev(node.operand) if isinstance(node.op, ast.USub) else ev(node.operand)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)):
+            a, b = ev(node.left), ev(node.right)
+            return {ast.Add: a + b, ast.Sub: a - b, ast.Mult: a * b,
+                    ast.Div: a / b if b else math.inf, ast.Pow: a ** b if abs(b) < 50 else math.inf}[type(node.op)]
+        raise ValueError
+    try:
+        return ev(ast.parse(expr, mode="eval").body)
+    except (ValueError, OverflowError, ZeroDivisionError):
+        return None
+
+
+def _arithmetic(text: str) -> dict[int, bool]:
+    """Position -> True/False for every number that stands in arithmetic written in the math of ``text``.
+
+    "$1 - 0.3 \\cdot 10 = -2$" is checked by computing it: "=" must hold exactly (to 1e-9, relative),
+    "≈" (\\approx) to the digits its result is quoted with ("$2/3 \\approx 0.67$")."""
+    out = {}
+    for seg in _MATH.finditer(text):
+        body, offset = seg.group(1).replace("\\approx", "≈"), seg.start(1)
+        # (\\approx is 7 characters, ≈ one: positions after it shift; map them back below)
+        shift = [0] * (len(body) + 1)
+        k = 0
+        for j in range(len(body) + 1):
+            shift[j] = k
+            if j < len(body) and body[j] == "≈":
+                k += len("\\approx") - 1
+        parts = []
+        for part in re.finditer(r"[^=≈]+", body):
+            expr = _as_python(part.group(0))
+            relation = body[part.start() - 1] if part.start() else None
+            parts.append((part, expr, None if expr is None else _value(expr), relation))
+        for (a, ea, va, _), (b, eb, vb, rel) in zip(parts, parts[1:]):
+            if va is None or vb is None or not re.search(r"[-+*/]", (ea + eb).replace("e-", "").lstrip("-")):
+                continue
+            if rel == "≈":
+                literal = [x for x, e in ((a, ea), (b, eb)) if re.fullmatch(rf"-?\s*{_NUM}", e)]
+                tol = min((_decimals_and_scale(x.group(0).strip().lstrip("-").strip())[1] for x in literal),
+                          default=0.0) * (1 + 1e-9)
+            else:
+                tol = 1e-9 * max(abs(va), abs(vb), 1e-300)
+            ok = abs(va - vb) <= tol
+            for x in (a, b):
+                for n in re.finditer(rf"(?<![\w.^_]){_NUM}(?![\w])", x.group(0)):
+                    j = x.start() + n.start()
+                    pos = offset + j + shift[j]
+                    out[pos] = out.get(pos, True) and ok
+    return out
+
+
+def _checked(page: Path):
+    """(quoted number, its symbol, whether arithmetic proves it (None: no arithmetic), the section's
+    Evidence, the section's text, its position) for every quote of a page."""
+    for md, outs in _page_sections(page):
+        text = _normalize_math(_strip_markdown(md))
+        evidence, arith = Evidence(outs), _arithmetic(text)
+        for q, sym, at in quotes(text):
+            yield q, sym, arith.get(at), evidence, text, at
+
+
+def _around(text: str, at: int, q: str) -> str:
+    return " ".join(text[max(0, at - 40):at + len(q) + 15].split())
+
+
+def _passes_at(q, sym, arith, evidence, allow) -> bool:
+    return arith if arith is not None else passes(q, sym, evidence, allow)
+
+
+def _mutant_passes(q: str, mutant: str, sym, arith, evidence, text: str, at: int, allow) -> bool:
+    """Would the prose pass with ``mutant`` written in place of the quote ``q`` at ``at``?"""
+    if arith is None:
+        return passes(mutant, sym, evidence, allow)
+    return _arithmetic(text[:at] + mutant + text[at + len(q):]).get(at, False)
 
 
 @pytest.mark.parametrize("page", pages(), ids=lambda p: p.name)
 def test_every_quoted_number_is_printed(page):
-    md, outs = _page_sources(page)
-    printed = printed_numbers(outs)
     allow = allowed(page)
-    missing = sorted({q for q in quoted_numbers(md) if not _is_allowed(q, allow) and not matches(q, printed)})
+    missing = sorted({f"{q}{f' (as {s} = {q})' if s else ''}{' (arithmetic wrong)' if a is False else ''} "
+                      f"in “…{_around(text, at, q)}…”" for q, s, a, ev, text, at in _checked(page)
+                      if not _passes_at(q, s, a, ev, allow)})
     assert not missing, (
-        f"{page.name} quotes numbers that no output prints: {', '.join(missing)}. Print them in a cell, "
-        f"quote what is printed, or (inputs only) add them to QUOTED_INPUTS with a reason")
+        f"{page.name} quotes numbers that no output of the same section prints:\n  " + "\n  ".join(missing)
+        + "\nPrint them in a cell of that section, quote what is printed, or (inputs only) add them to "
+          "QUOTED_INPUTS with a reason")
 
 
 @pytest.mark.parametrize("page", pages(), ids=lambda p: p.name)
 def test_a_one_digit_change_to_a_quoted_number_is_caught(page):
-    md, outs = _page_sources(page)
-    printed = printed_numbers(outs)
     allow = allowed(page)
-    # (an allowed input is not a printed result: its one-digit change is caught unless the changed value
-    # happens to be printed or allowed too; the closing mutation count in CONTRIBUTING says how often)
-    loose = sorted({q for q in quoted_numbers(md) if not _is_allowed(q, allow) and matches(q, printed)
-                    and all(matches(m, printed) for m in _one_digit_changes(q))})
+    loose = sorted({f"{q} -> {m}{f' (as {s} = …)' if s else ''} in “…{_around(text, at, q)}…”"
+                    for q, s, a, ev, text, at in _checked(page) if _passes_at(q, s, a, ev, allow)
+                    for m in _one_digit_changes(q) if _mutant_passes(q, m, s, a, ev, text, at, allow)})
     assert not loose, (
-        f"{page.name}: these quoted numbers would still match a printed number after a one-digit change, "
-        f"so the guard cannot tell them apart: {', '.join(loose)}. Quote them to more digits")
+        f"{page.name}: after these one-digit changes the prose would still pass, because the changed value "
+        f"is printed in the same section or allowed too:\n  " + "\n  ".join(loose)
+        + "\nQuote the number so that it is guarded (more digits, bound to its symbol, or printed nearer)")
 
 
 def test_the_guard_reads_prose_as_intended():
     md = ("The rate falls to 0.632 after 139 steps, $\\gamma = 0.9$, an error of $2.2\\times 10^{-16}$ and 10⁻⁶; "
-          "see chapter 3 and §3.8, `run(steps=500)`, [link](https://x.org/1234), 3 panels.\n"
+          "see chapter 3 and §3.8, `run(steps=500)`, [link](https://x.org/1234), 3 panels, "
+          "$1 - \\beta_1 = 0.02$, β₂ = 0.999, $\\theta_{30,2}$.\n"
           "```python\nx = 12345\n```\n```{solution} ch3-ex1\n:label: ch3-ex7\n:class: dropdown\nIt takes 4096 steps.\n```")
-    assert quoted_numbers(md) == ["0.632", "139", "0.9", "2.2e-16", "1e-6", "4096"]
+    assert quoted_numbers(md) == ["0.632", "139", "0.9", "2.2e-16", "1e-6", "0.02", "0.999", "4096"]
+    text = _normalize_math(_strip_markdown(md))
+    assert [s for _, s, _ in quotes(text)] == [None, None, "γ", None, None, None, "β2", None]
     printed = printed_numbers("rate 0.63212  steps: 139  eps 2.22e-16  4096")
     assert matches("0.632", printed) and matches("139", printed) and matches("2.2e-16", printed)
     assert not matches("0.633", printed) and not matches("138", printed) and not matches("1e-6", printed)
     assert _one_digit_changes("0.632") == ["0.633", "0.631"] and _one_digit_changes("2.2e-16") == ["2.3e-16", "2.1e-16"]
+    # a setting is satisfied by the same setting, printed or allowed, not by the bare value
+    ev = Evidence(_normalize_math("α = 0.032   table: 0.8 0.9"))
+    assert passes("0.032", "α", ev, {}) and not passes("0.9", "γ", ev, {}) and passes("0.9", None, ev, {})
+    assert passes("0.9", "γ", ev, {"γ = 0.9": "the notes' γ"}) and not passes("0.9", "γ", ev, {"0.9": "bare"})
+    # arithmetic in the math is computed: right to the quoted digits, or wrong
+    text = _normalize_math("$1 - 0.3 \\cdot 10 = -2$, $\\tfrac{1}{1-0.9} = 10$, $2/3 \\approx 0.67$; $1 - 0.2 \\cdot 10 = -2$"
+                           " and $2/3 = 0.67$")
+    assert sorted(_arithmetic(text).values()) == [False] * 7 + [True] * 11
+
+
+def report(names=()) -> str:
+    """What the two tests above find, page by page: ``python tests/test_prose_numbers.py [03-momentum …]``."""
+    lines = []
+    for page in pages():
+        if names and not any(n in page.name for n in names):
+            continue
+        allow, found = allowed(page), []
+        for q, s, a, ev, text, at in _checked(page):
+            where = f"“…{_around(text, at, q)}…”"
+            shown = f"{s} = {q}" if s else q
+            if not _passes_at(q, s, a, ev, allow):
+                why = "arithmetic wrong" if a is False else "no output of the section prints it"
+                found.append(f"  not printed: {shown} ({why}) in {where}")
+                continue
+            loose = [m for m in _one_digit_changes(q) if _mutant_passes(q, m, s, a, ev, text, at, allow)]
+            if loose:
+                found.append(f"  unguarded: {shown}, would still pass as {' or '.join(loose)}, in {where}")
+        lines.append(f"{page.name}: {'all guarded' if not found else f'{len(found)} to fix'}")
+        lines += found
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import sys
+    print(report(sys.argv[1:]))

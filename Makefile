@@ -143,6 +143,13 @@ refresh: $(STAMP)
 	 for p, nb in nbs]" $(NOTEBOOKS)
 
 # ---------------------------------------------------------------------------- other targets
+# `make mutate`: breaks optlib one line at a time (momentum that forgets, NAG without its look-ahead, Adam
+# without bias correction, …) and runs the chapters' claims registers against each broken copy: every
+# mutation must make a claim test fail (tests/mutation.py; a few minutes, so not part of `make test`).
+.PHONY: mutate
+mutate: $(STAMP)
+	$(PY) tests/mutation.py
+
 # (make bench and make pdf are added below by their authors)
 
 # `make bench`: benchmarks/ prints one table (machine, versions, threads; per-step cost against torch.optim,

@@ -14,10 +14,10 @@ import optlib
 #: numbers the appendix quotes that are inputs, not results
 QUOTED_INPUTS = {
     "1.2": "Rosenbrock's start (−1.2, 1), the problem's θ_0",
-    "0.1": "initial_accumulator_value = 0.1, Keras's default starting accumulator (an input of the comparison)",
-    "30": "κ of the rotated quadratic in the torch check (an input of that check, asserted below)",
+    "κ = 30": "κ of the rotated quadratic in the torch check (an input of that check, asserted below)",
+    "60": "the number of steps of the torch check (an input of that check, asserted below)",
+    "1e-12": "the relative tolerance of the torch check (an input of that check, asserted below)",
     "1e-14": "the absolute tolerance of the torch check (an input of that check, asserted below)",
-    "2.13": "the pinned torch version, 2.13.0",
 }
 
 TORCH_CHECK = Path(__file__).resolve().parent / "test_torch_equivalence.py"

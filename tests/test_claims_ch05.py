@@ -14,8 +14,12 @@ import optlib
 QUOTED_INPUTS = {
     "10": "an input: the second dense feature's range, the far start θ_0 = (10, 10), the 10 rows of the rarest "
           "category and t = 10 as a checkpoint",
-    "0.01": "an input: GD's fixed α = 0.01 and the rarest category's probability p = 0.01",
-    "0.003": "an input: the fixed α of stochastic GD beside AdaGrad on the noisy problem",
+    "32": "an input: the mini-batch size of the batches at θ* and of the ε demonstration (minibatch_grad(32))",
+    "1000": "an input: the rows of optlib.sparse_regression (m = 1000), quoted in exercise 3",
+    "α = 0.5": "an input: AdaGrad's α on the sparse problem (optlib.AdaGrad(lr=0.5))",
+    "T = 20": "an input: the length of the runs with the loss multiplied by c (T_scale = 20)",
+    "α = 0.1": "an input: AdaGrad's α on the noisy dense problem (optlib.AdaGrad(lr=0.1))",
+    "α = 0.003": "an input: the fixed α of stochastic GD beside AdaGrad on the noisy problem",
 }
 
 
@@ -209,7 +213,7 @@ def test_the_rate_falls_like_one_over_root_t_only_under_its_condition(noisy_runs
 
 
 def test_adagrad_crawls_where_sgd_arrives(noisy, noisy_runs):
-    # "After 10 000 steps AdaGrad has covered only half of the way, while GD stays within 0.947 of θ* from
+    # "After 10,000 steps AdaGrad has covered only half of the way, while GD stays within 0.947 of θ* from
     # t = 1000 on ... a larger fixed α would arrive sooner, but single rows with a large x_2 would then throw it
     # far off"
     _, far = noisy_runs

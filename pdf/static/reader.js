@@ -8,7 +8,9 @@
      assistive technology (Font Awesome turns each <i> into an <svg> with a <title> after load,
      so this is redone whenever the button's content changes);
    and names the left sidebar as a landmark (rule region).
-   It also marks the boxes that scroll sideways, so that reader.css can show that they do (see below). */
+   It also marks the boxes that scroll sideways, so that reader.css can show that they do (see below),
+   joins a cell's printed text into one box (mergeStreams), keeps punctuation on the line of the math
+   before it (keepPunctuation), and cleans the search page's excerpts (fixSearchExcerpts). */
 (function () {
   function fixSearch() {
     document.querySelectorAll("button.search-button-field[aria-label]").forEach(function (b) {
@@ -82,10 +84,78 @@
   }
   function afterMath() {
     if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
-      MathJax.startup.promise.then(markScrollers);
+      MathJax.startup.promise.then(function () { keepPunctuation(); markScrollers(); });
     }
   }
-  function fixAll() { fixSearch(); fixFolds(); fixThemeSwitch(); fixSidebar(); markScrollers(); afterMath(); }
+  // One box per cell for what it prints. A cell that prints while it computes may have its text stored
+  // in several stream outputs (one per flush of the kernel's buffer); each became a box of its own,
+  // cutting a printed table in pieces, or showing an empty box for a lone newline (chapters 2, 4, 5).
+  // Adjacent outputs of the same stream are joined here, their text in order and unchanged.
+  function mergeStreams() {
+    document.querySelectorAll(".cell_output").forEach(function (cell) {
+      var prev = null;
+      Array.prototype.slice.call(cell.children).forEach(function (out) {
+        var pre = out.querySelector("pre");
+        var stream = /\boutput\b/.test(out.className) && /\b(stream|stderr)\b/.test(out.className);
+        if (stream && pre && prev && prev.out.className === out.className) {
+          Array.prototype.slice.call(pre.childNodes).forEach(function (n) {
+            if (!(n.nodeType === 1 && n.tagName === "SPAN" && !n.textContent)) prev.pre.appendChild(n);
+          });
+          out.remove();
+          return;
+        }
+        prev = stream && pre ? { out: out, pre: pre } : null;
+      });
+    });
+  }
+  // Inline math followed by punctuation: the browser may break the line between the two, and a line
+  // then starts with the comma or full stop ("… like 1/t" / ", which …"). Keep them together.
+  function keepPunctuation() {
+    document.querySelectorAll('mjx-container:not([display="true"])').forEach(function (c) {
+      var el = c.parentElement && c.parentElement.matches("span.math") ? c.parentElement : c;
+      var next = el.nextSibling;
+      if (!next || next.nodeType !== 3 || el.parentElement.classList.contains("reader-nobreak")) return;
+      var m = /^[.,;:!?)\]\u2019\u201d]+/.exec(next.nodeValue);
+      if (!m) return;
+      var span = document.createElement("span");
+      span.className = "reader-nobreak";
+      el.parentNode.insertBefore(span, el);
+      span.appendChild(el);
+      span.appendChild(document.createTextNode(m[0]));
+      next.nodeValue = next.nodeValue.slice(m[0].length);
+    });
+  }
+  // The search page's excerpts are the text of each page as stored, before MathJax typesets it: they
+  // showed "\(\alpha\)" and "\[b_t = \mu\, b_{t-1} …\]", and began with the buttons of the page's
+  // header (".pdf", "Contents"). Leave out the header, the contents and the page links, and write the TeX
+  // of the excerpt in the letters it stands for.
+  var TEX = { alpha: "α", beta: "β", gamma: "γ", delta: "δ", epsilon: "ε", varepsilon: "ε", eta: "η",
+    theta: "θ", kappa: "κ", lambda: "λ", mu: "μ", sigma: "σ", tau: "τ", phi: "φ", varphi: "φ", rho: "ρ",
+    nabla: "∇", sum: "Σ", infty: "∞", odot: "⊙", cdot: "·", times: "×", approx: "≈", le: "≤", leq: "≤",
+    ge: "≥", geq: "≥", ne: "≠", neq: "≠", to: "→", rightarrow: "→", mapsto: "↦", in: "∈", top: "ᵀ",
+    ldots: "…", dots: "…", cdots: "…", pm: "±", partial: "∂", sqrt: "√", star: "*", ast: "*", quad: " ",
+    qquad: " ", left: "", right: "", big: "", Big: "", displaystyle: "", mathrm: "", text: "", mathbf: "" };
+  function texToText(s) {
+    return s.replace(/\\[()[\]]/g, "")
+      .replace(/\\frac\{([^{}]*)\}\{([^{}]*)\}/g, "($1)/($2)")
+      .replace(/\\(hat|bar|tilde)\{([^{}]*)\}/g, function (_, a, b) {
+        return b + { hat: "\u0302", bar: "\u0304", tilde: "\u0303" }[a];
+      })
+      .replace(/\\([A-Za-z]+)/g, function (_, w) { return Object.prototype.hasOwnProperty.call(TEX, w) ? TEX[w] : w; })
+      .replace(/\\[,;:! ]/g, " ").replace(/[{}]/g, "").replace(/ {2,}/g, " ");
+  }
+  function fixSearchExcerpts() {
+    if (typeof Search === "undefined" || !Search.htmlToText || Search.readerWrapped) return;
+    var original = Search.htmlToText;
+    Search.htmlToText = function (html, anchor) {
+      var doc = new DOMParser().parseFromString(html, "text/html");
+      doc.querySelectorAll(".bd-header-article, .bd-sidebar-secondary, .onlyprint, .prev-next-area, .reader-pdf-link")
+        .forEach(function (e) { e.remove(); });
+      return texToText(original(doc.documentElement.outerHTML, anchor));
+    };
+    Search.readerWrapped = true;
+  }
+  function fixAll() { mergeStreams(); fixSearchExcerpts(); fixSearch(); fixFolds(); fixThemeSwitch(); fixSidebar(); markScrollers(); afterMath(); }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", fixAll);
   } else {

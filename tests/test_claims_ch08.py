@@ -15,17 +15,13 @@ from optlib import tuning
 #: numbers the chapter's Markdown quotes that are inputs, not results
 QUOTED_INPUTS = {
     "0.5": "the escape threshold |y_t| ≥ 0.5 of chapters 2 and 3",
-    "300": "the deep chain's budget of steps T",
+    "κ = 100": "κ of the two quadratics, optlib.quadratic(100) and its rotated twin",
+    "T = 1000": "optlib.tune's default number of steps (tuning.STEPS), every run's budget but the network's",
+    "T = 300": "the budget of steps of the network's runs and of the deep chain's",
+    "α = 0.1": "α of chapter 3's saddle setting, the escape measurement",
+    "1e-6": "the start (1, 1e-6) of chapter 3's saddle setting",
     "0.105": "the deep chain's tolerance on the loss, an input chosen between the plateau and the deep layers' level",
-    "3.5": "the grid's exponent 10^{-3.5}",
     "1e-10": "the probe: the relative disturbance of the gradients that finds chaotic runs",
-    "0.1": "inputs: the network's tolerance on the loss, and α = 0.1 of chapter 3's saddle setting",
-    "10": "1/(1 − γ) = 10 for the notes' γ = 0.9, and the mini-batch size of 10 rows",
-    "100": "κ = 100 of the two quadratics, and the step t = 100 at which AdaGrad's rates are read",
-    "11": "the number of α in optlib.tune's grid",
-    "21": "the number of α of the finer grid (the grid and its ten midpoints)",
-    "1e-4": "the smallest α of the grid",
-    "1e1": "the largest α of the grid, 10^1",
     "1e-16": "the unit round-off of double precision, a constant of the arithmetic, not a result",
 }
 

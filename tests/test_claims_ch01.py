@@ -9,15 +9,11 @@ import optlib
 
 #: numbers chapter 1's Markdown quotes that are inputs of its experiments, not results
 QUOTED_INPUTS = {
-    "0.1": "α of the hand-computed step",
-    "10": "κ of the quadratic, and the range of the wide feature",
-    "0.3": "α of the divergence example",
-    "30": "the number of steps of the three runs, and the wide feature's range in exercise 3",
-    "0.02": "the first α of the animation",
-    "1.05": "the factor above the bound of the 'too large' run",
-    "0.8": "1 − 2/κ, arithmetic on the input κ = 10 (exercise 1)",
-    "100": "κ of the comparison in exercise 2",
-    "900": "30², the square of the input ratio of ranges (exercise 3)",
+    "α = 0.1": "α of the hand-computed step (alpha = 0.1 in its cell)",
+    "T = 30": "the number of steps of the three runs and of the animation (steps=30 in their cells)",
+    "30": "the wide feature's range in exercise 3 (scales=(1, 30))",
+    "1.05": "the factor above the bound of the 'too large' run and of the animation's last α",
+    "κ = 100": "κ of the comparison in exercise 2",
     "1e-6": "the tolerance of the iteration counts",
 }
 
@@ -124,8 +120,9 @@ def test_at_the_bound_the_steep_coordinate_flips_forever():
 
 
 def test_far_above_the_bound_the_steep_coordinate_doubles_until_overflow():
-    """"With α = 0.3 the steep coordinate is multiplied by 1 − 0.3 · 10 = −2 at every step, so it doubles until
-    it leaves the range of floating-point numbers (about 10^308, some 1000 doublings)"."""
+    """"With lr=0.3, that is αλ_max = 0.3 · 10 = 3, the steep coordinate is multiplied by 1 − 3 = −2 at every
+    step, so it doubles until, after about a thousand doublings, it leaves the range of floating-point
+    numbers (which ends just below 2^1024)"."""
     problem = _quadratic()
     with pytest.raises(optlib.DivergenceError) as err:
         optlib.run(optlib.GD(lr=0.3), problem.grad, problem.theta0, 3000)

@@ -12,12 +12,15 @@ or small multiples in the same place instead.
 from __future__ import annotations
 
 import collections
+import struct
 import time
+import zlib
 from typing import Callable, Dict, NamedTuple, Optional
 
 import numpy as np
 
 from .base import run
+from . import plotting
 from .plotting import contour, style
 
 
@@ -45,6 +48,35 @@ def _format(value: float, fmt: str = ".3g") -> str:
     return format(value, fmt)
 
 
+def _chunk(tag: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+
+def png_bytes(rgba) -> bytes:
+    """An opaque RGBA image (height × width × 4, uint8) as a lossless 8-bit RGB PNG, encoded fast.
+
+    Each row is stored unfiltered and the whole is deflated with zlib's run-length strategy at level 1:
+    a figure's flat backgrounds and one-pixel lines compress to about a tenth, in a third of the time
+    that PIL's adaptive row filters take (which try five filters on every row). The alpha channel is
+    dropped: the live figure is opaque (its background is white).
+
+    >>> img = np.zeros((2, 3, 4), np.uint8); img[..., 3] = 255; img[0, 1, :3] = (10, 20, 30)
+    >>> from PIL import Image; import io
+    >>> back = np.asarray(Image.open(io.BytesIO(png_bytes(img))))
+    >>> back.shape, back[0, 1].tolist(), bool((back == img[..., :3]).all())
+    ((2, 3, 3), [10, 20, 30], True)
+    """
+    rgba = np.asarray(rgba)
+    height, width = rgba.shape[:2]
+    raw = np.empty((height, 1 + 3 * width), np.uint8)
+    raw[:, 0] = 0                                               # each row's filter type: 0, none
+    raw[:, 1:] = rgba[..., :3].reshape(height, 3 * width)
+    deflate = zlib.compressobj(1, zlib.DEFLATED, 15, 9, zlib.Z_RLE)
+    data = deflate.compress(raw.tobytes()) + deflate.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)   # 8 bits, RGB, no interlace
+    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", data) + _chunk(b"IEND", b"")
+
+
 class Explorer:
     """Sliders → optimizers → trajectories → figure.
 
@@ -61,14 +93,16 @@ class Explorer:
         Steps per run.
     grad : callable, optional
         The gradient to use, ``problem.grad`` by default.
-    figsize : tuple
-        The figure's size in inches.
+    figsize : tuple, optional
+        The figure's size in inches: by default as wide as every figure of the book
+        (:data:`optlib.plotting.COLUMN_WIDTH`, drawn at :data:`optlib.plotting.DPI`) and
+        :attr:`HEIGHT` tall.
     title : str, optional
         A title over the loss curves.
     """
 
     def __init__(self, problem, make: Callable, params: Dict[str, Param], steps: int = 50,
-                 grad: Optional[Callable] = None, figsize=(9.0, 3.8), title: Optional[str] = None):
+                 grad: Optional[Callable] = None, figsize=None, title: Optional[str] = None):
         import ipywidgets as widgets
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
@@ -89,38 +123,58 @@ class Explorer:
         # runs already made, by optimizer (its hyperparameters): moving one slider re-runs only the
         # optimizers that slider changes, and going back to a value shown before re-runs nothing
         self._runs: Dict[object, object] = {}
-        #: (seconds for the whole update, of which the PNG render) of the latest updates, for `make bench`
+        #: seconds of the latest updates, for `make bench`: (the whole update, of which the PNG render,
+        #: of which its encoding, and the runs)
         self.timings = collections.deque(maxlen=1000)
+        self._encode_s = 0.0
         self._legend, self._legend_names = None, ()
         self._backgrounds: Dict[tuple, object] = {}    # the figure without its lines, by loss-axis limits
         self._frozen = False
         self._static = None                             # the figure without the loss panel and the lines
         self._hold = False                              # set_values: one update for several sliders
-        # A Figure not registered with pyplot: the inline backend does not show it by itself.
-        self.fig = Figure(figsize=figsize, dpi=self.DPI, layout="constrained")
-        self.canvas = FigureCanvasAgg(self.fig)    # drawn by render_png, attached once
-        two_d = problem.dim == 2 and problem.bounds is not None
-        if two_d:
-            self.ax_path, self.ax_loss = self.fig.subplots(1, 2)
-            contour(self.ax_path, problem)
-        else:
-            self.ax_path, self.ax_loss = None, self.fig.subplots(1, 1)
-        self.ax_loss.set_xlabel("iteration t")
-        self.ax_loss.set_ylabel("loss J(θ_t)" if problem.f_min is None else "J(θ_t) − J(θ*)")
-        self.ax_loss.set_yscale("log")
-        if title is not None:
-            self.ax_loss.set_title(title)
+        # A Figure not registered with pyplot: the inline backend does not show it by itself. It follows
+        # the book's figure policy (optlib.plotting): the page column's width at the book's dpi, its text
+        # sizes (ticks and legend 9 pt), whatever the notebook's own matplotlib settings are.
+        if figsize is None:
+            figsize = (plotting.COLUMN_WIDTH, self.HEIGHT)
+        with self._style():
+            self.fig = Figure(figsize=figsize, dpi=plotting.DPI, layout="constrained")
+            self.canvas = FigureCanvasAgg(self.fig)    # drawn by render_png, attached once
+            two_d = problem.dim == 2 and problem.bounds is not None
+            if two_d:
+                self.ax_path, self.ax_loss = self.fig.subplots(1, 2)
+                contour(self.ax_path, problem)
+            else:
+                self.ax_path, self.ax_loss = None, self.fig.subplots(1, 1)
+            self.ax_loss.set_xlabel("iteration t")
+            self.ax_loss.set_ylabel("loss J(θ_t)" if problem.f_min is None else "J(θ_t) − J(θ*)")
+            self.ax_loss.set_yscale("log")
+            if title is not None:
+                self.ax_loss.set_title(title)
         self.lines: Dict[str, tuple] = {}
         self.trajectories: Dict[str, object] = {}
-        self.output = widgets.Output()
+        #: the figure, as an image widget: a move sends the new PNG's bytes to the page, which swaps the
+        #: picture in place (no output area to clear and re-create, no base64 text)
+        self.image = widgets.Image(format="png")
+        self.output = self.image          # the name the earlier versions used for the figure's widget
         self.status = widgets.HTML()
         #: what a screen reader announces after a move — every slider's value, in words it can read
         self.spoken = widgets.HTML()
         for s in self.sliders.values():
             s.observe(self._on_change, names="value")
         self.widget = widgets.VBox([widgets.HBox(list(self.sliders.values())), self.status, self.spoken,
-                                    self.output])
+                                    self.image])
         self.update()
+
+    #: height of the live figure in inches (its width is the page column's, as every figure of the book)
+    HEIGHT = 3.4
+
+    @staticmethod
+    def _style():
+        """The book's matplotlib settings (:data:`optlib.plotting.RC`) while the figure is built or drawn."""
+        import matplotlib
+
+        return matplotlib.rc_context(plotting.RC)
 
     def values(self) -> dict:
         """The sliders' current values, by name."""
@@ -163,8 +217,11 @@ class Explorer:
         """Re-run every optimizer with the sliders' values (runs already made are reused) and redraw."""
         start = time.perf_counter()
         notes, lows, highs, starts = [], [], [], []
+        runs = 0.0
         for opt in self.make(**self.values()):
+            t0 = time.perf_counter()
             traj = self._run(opt)
+            runs += time.perf_counter() - t0
             self.trajectories[opt.name] = traj
             if traj.diverged:
                 notes.append(f"{opt.name} diverged at step {traj.diverged_at}")
@@ -190,21 +247,22 @@ class Explorer:
             if self._legend is not None:
                 self._legend.remove()
             curves = [curve for _, curve in self.lines.values()]
-            self._legend = self.fig.legend(curves, list(self.lines), loc="outside lower center",
-                                           ncols=min(len(curves), 6), fontsize="small", frameon=False)
+            with self._style():     # the legend's text at the book's size (9 pt), not "small"
+                self._legend = self.fig.legend(curves, list(self.lines), loc="outside lower center",
+                                               ncols=min(len(curves), 6), frameon=False)
             self._legend_names = tuple(self.lines)
         self.status.value = "; ".join(notes)
         self.spoken.value = f'<div role="status" aria-live="polite" style="{_SR_ONLY}">{self.spoken_values()}</div>'
         png = self._redraw()
-        self.timings.append((time.perf_counter() - start, png))
+        self.timings.append((time.perf_counter() - start, png, self._encode_s, runs))
 
     #: The loss axis shows at most this many times the largest starting loss. A diverging run leaves the
     #: chart at the top (its status line says so) instead of stretching the axis to 1e300, where
     #: matplotlib's log tick formatter overflows.
     CEILING = 1e6
 
-    #: resolution of the live figure in dots per inch (the static pages keep their own figures)
-    DPI = 80
+    #: resolution of the live figure in dots per inch: the book's (:data:`optlib.plotting.DPI`)
+    DPI = plotting.DPI
 
     def _set_loss_limits(self, lows: list, highs: list, starts: list) -> None:
         """The loss axis spans whole decades around the curves: it changes only when a curve leaves them,
@@ -242,16 +300,20 @@ class Explorer:
     def render_png(self) -> bytes:
         """The figure as PNG bytes, as the live notebook shows it.
 
-        The layout is solved at the first render, then frozen. The figure without its lines (contours,
-        axes, ticks, labels: most of the drawing time) is kept: the part outside the loss panel is drawn
-        once, the loss panel once per span of its axis. A move restores it and draws only the lines (and
-        the frames and marks a full draw puts over them), then encodes the pixels directly. The pixels
-        are those of a full draw: same artists, same order.
+        The layout is solved at the first render, then frozen: the margins stay fixed. The figure without
+        its lines (contours, axes, ticks, labels: most of the drawing time) is kept: the part outside the
+        loss panel is drawn once, the loss panel once per span of its axis. A move restores it and draws
+        only the lines (and the frames and marks a full draw puts over them), then encodes the pixels
+        directly (:func:`png_bytes`). The pixels are those of a full draw: same artists, same order.
         """
-        import io
+        with self._style():
+            self._draw_blitted()
+        start = time.perf_counter()
+        png = png_bytes(np.asarray(self.canvas.buffer_rgba()))
+        self._encode_s = time.perf_counter() - start
+        return png
 
-        from PIL import Image
-
+    def _draw_blitted(self) -> None:
         moving = self._moving()
         over = self._over_lines()
         for a in moving + over:
@@ -285,20 +347,13 @@ class Explorer:
             a.axes.draw_artist(a)
         for a in moving + over:
             a.set_animated(False)                   # the figure stays whole for anyone else who draws it
-        buf = io.BytesIO()
-        Image.fromarray(np.asarray(self.canvas.buffer_rgba())).save(buf, format="png", compress_level=1)
-        return buf.getvalue()
 
     def _redraw(self) -> float:
-        """Render the figure and show it in the output area; returns the seconds the PNG render took."""
-        from IPython.display import Image, clear_output, display
-
+        """Render the figure and send it to the page's image; returns the seconds the PNG render took."""
         start = time.perf_counter()
         png = self.render_png()
         seconds = time.perf_counter() - start
-        with self.output:
-            clear_output(wait=True)
-            display(Image(png))
+        self.image.value = png
         return seconds
 
     def _ipython_display_(self):
@@ -512,8 +567,7 @@ class Playground:
             self.explorer.set_values({k: p.value for k, p in params.items()})
         else:
             self.explorer = self._explorers[key] = Explorer(
-                self.problem, self.make, params, steps=self.steps[name], title=f"{name}: {self.steps[name]} steps",
-                figsize=(8.25, 3.8))    # 660 px at 80 dpi: the page column, as the book's figures (6.6 in at 100)
+                self.problem, self.make, params, steps=self.steps[name], title=f"{name}: {self.steps[name]} steps")
         self.sliders = self.explorer.sliders
         lr_row = [s for k, s in self.sliders.items() if k.startswith("lr_")]
         decay_row = [s for k, s in self.sliders.items() if not k.startswith("lr_")]

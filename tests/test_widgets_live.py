@@ -30,8 +30,12 @@ def pixels(png: bytes) -> np.ndarray:
 
 
 def full_draw(ex) -> np.ndarray:
-    ex.canvas.draw()
-    return np.array(ex.canvas.buffer_rgba())
+    """The figure drawn whole by matplotlib, as RGB (the live figure is opaque: its alpha is 255)."""
+    with ex._style():
+        ex.canvas.draw()
+    rgba = np.array(ex.canvas.buffer_rgba())
+    assert (rgba[..., 3] == 255).all()
+    return rgba[..., :3]
 
 
 @pytest.mark.parametrize("make", [lambda: w.adam_explorer(steps=20),
@@ -127,3 +131,43 @@ def test_coming_back_to_a_problem_reuses_its_figure_with_the_sliders_values(monk
     fresh = optlib.run(optlib.Adam(w.PLAYGROUND_LRS["Adam"], beta1=0.5), pg.problem.grad, pg.problem.theta0,
                        20, loss=pg.problem.loss, on_divergence="stop")
     np.testing.assert_array_equal(pg.explorer.trajectories["Adam"].thetas, fresh.thetas)
+
+
+@pytest.mark.parametrize("make", [lambda: w.momentum_explorer(steps=10),
+                                  lambda: w.playground(steps={"saddle": 10}, problem="saddle").explorer])
+def test_the_live_figure_follows_the_book_figure_policy(make):
+    import matplotlib
+
+    from optlib import plotting
+
+    with matplotlib.rc_context({"font.size": 6, "legend.fontsize": 5, "xtick.labelsize": 5, "figure.dpi": 72}):
+        ex = quietly(make)                       # a notebook's own small settings do not shrink it
+        png = ex.render_png()
+    assert ex.fig.dpi == plotting.DPI
+    assert ex.fig.get_size_inches()[0] == pytest.approx(plotting.COLUMN_WIDTH)
+    assert pixels(png).shape[1] == round(plotting.COLUMN_WIDTH * plotting.DPI)     # shown at its own size
+    texts = [t for t in ex._legend.get_texts()]
+    for ax in ex.fig.axes:
+        texts += ax.get_xticklabels() + ax.get_yticklabels() + [ax.xaxis.label, ax.yaxis.label, ax.title]
+    sizes = [t.get_fontsize() for t in texts if t.get_text()]
+    assert sizes and min(sizes) >= 9                       # 9 pt at 100 dpi: 12.5 px, over 9 CSS px
+    assert min(t.get_fontsize() for t in ex._legend.get_texts()) >= 9
+
+
+def test_the_page_gets_the_pixels_of_a_full_draw_through_the_image_widget():
+    ex = quietly(lambda: w.adagrad_explorer(steps=20))
+    for value in (0.05, 0.2):
+        move(ex.sliders["lr"], value)
+        assert ex.image.format == "png" and ex.image in ex.widget.children
+        np.testing.assert_array_equal(pixels(ex.image.value), full_draw(ex))
+
+
+def test_png_bytes_is_lossless():
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    img = rng.integers(0, 256, size=(37, 53, 4), dtype=np.uint8)
+    img[..., 3] = 255
+    img[5:20, :] = (255, 255, 255, 255)                    # a flat run, as a figure's background
+    back = np.asarray(Image.open(io.BytesIO(w.png_bytes(img))))
+    np.testing.assert_array_equal(back, img[..., :3])

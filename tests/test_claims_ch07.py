@@ -14,6 +14,8 @@ QUOTED_INPUTS = {
     "η = 0.1": "η of the runs on the κ = 100 quadratic, on the far plateau (where ε sits) and on Rosenbrock",
     "η = 0.01": "the second learning rate of the bias-correction run on the κ = 100 quadratic",
     "100": "exercise 3's number of steps, an input of the question",
+    "1e-12": "the tolerance of the agreement checks, quoted again in exercise 2's solution",
+    "200": "the number of steps of the Adam(β1 = 0)/RMSProp check, quoted again in exercise 2's solution",
 }
 
 

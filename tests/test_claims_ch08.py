@@ -22,6 +22,7 @@ QUOTED_INPUTS = {
     "1e-6": "the start (1, 1e-6) of chapter 3's saddle setting",
     "0.105": "the deep chain's tolerance on the loss, an input chosen between the plateau and the deep layers' level",
     "1e-10": "the probe: the relative disturbance of the gradients that finds chaotic runs",
+    "1e-3": "exercise 2's looser tolerance (tol=1e-3), quoted in its solution",
     "1e-16": "the unit round-off of double precision, a constant of the arithmetic, not a result",
 }
 

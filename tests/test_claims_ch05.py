@@ -16,6 +16,7 @@ QUOTED_INPUTS = {
           "category and t = 10 as a checkpoint",
     "32": "an input: the mini-batch size of the batches at θ* and of the ε demonstration (minibatch_grad(32))",
     "1000": "an input: the rows of optlib.sparse_regression (m = 1000), quoted in exercise 3",
+    "100": "an input of exercise 2: the hundredfold fall it asks for (1 % of the first rate, so √t = 100)",
     "α = 0.5": "an input: AdaGrad's α on the sparse problem (optlib.AdaGrad(lr=0.5))",
     "T = 20": "an input: the length of the runs with the loss multiplied by c (T_scale = 20)",
     "α = 0.1": "an input: AdaGrad's α on the noisy dense problem (optlib.AdaGrad(lr=0.1))",
@@ -260,7 +261,7 @@ def test_exercise_first_step_is_alpha_in_every_coordinate():
 
 
 def test_exercise_the_rate_falls_a_hundredfold_for_adagrad_and_only_by_root_one_minus_beta_for_rmsprop():
-    # exercise 2: "1 % of its first value ... at t = 10 000 ... With RMSProp's ... average ... the rate falls
+    # exercise 2: "1 % of its first value when √t = 100, at t = 100² = 10 000 ... With RMSProp's ... average ... the rate falls
     # too, but only ... by the factor √(1−β), about a third for β = 0.9 ... It never falls a hundredfold."
     ada, rms = optlib.AdaGrad(1.0), optlib.RMSProp(1.0, beta=0.9)
     a = optlib.run(ada, lambda th: np.ones(1), np.zeros(1), 10_000)

@@ -152,8 +152,8 @@ def test_exercise_beta_zero_is_sign_descent():
 
 
 def test_exercise_window_of_100_is_beta_0_99_and_holds_0_634():
-    # exercise 2: "1/(1 − β) = 100 gives β = 1 − 1/100 = 0.99 ... 1 − 0.99^{100} ≈ 0.634, close to 1 − e^{-1}:
-    # the share printed for this β in the table of windows"
+    # exercise 2: "1/(1 − β) = 100 gives β = 1 − 1/100 = 0.99 ... 1 − (1 − 1/100)^{100} ≈ 0.634, close to
+    # 1 − e^{-1}: the share printed for this β in the table of windows"
     assert optlib.effective_memory(0.99) == pytest.approx(100)
     assert 1 - 0.99 ** 100 == pytest.approx(0.634, abs=5e-4) and abs(1 - 0.99 ** 100 - (1 - np.exp(-1))) < 0.005
     w = optlib.ewma_weights(0.99, 2000)

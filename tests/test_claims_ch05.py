@@ -275,7 +275,8 @@ def test_exercise_the_rate_falls_a_hundredfold_for_adagrad_and_only_by_root_one_
 
 
 def test_exercise_standardized_values_of_a_category_seen_once(sparse):
-    # exercise 3: "1 becomes √(m − 1) ... 0 becomes −1/√(m − 1) ... √99 = 9.9499 and −1/√99 = −0.1005"
+    # exercise 3: "1 becomes √(m − 1) ... 0 becomes −1/√(m − 1) ... For 10 rows of 1000, p = 0.01: 1 becomes √99
+    # and 0 becomes −1/√99, the values printed above"
     col = sparse.standardized().X[:, _rare(sparse)]
     assert col.max() == pytest.approx(np.sqrt(99), rel=1e-12)
     assert col.min() == pytest.approx(-1 / np.sqrt(99), rel=1e-12)

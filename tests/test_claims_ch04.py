@@ -151,6 +151,16 @@ def test_gd_is_fastest_on_the_round_bowl():
     assert tuned("round", "GD").iterations < min(tuned("round", o).iterations for o in ("Momentum", "NAG"))
 
 
+def test_on_the_ill_conditioned_quadratic_both_tuned_alphas_are_small_along_the_flat_direction():
+    # exercise ch4-ex1: "at the tuned α of either method (α ≤ 1/λ_max, so αλ_min ≤ 1/κ), the slow approach along
+    # the flat θ_1 direction limits both"
+    A = PROBLEMS["valley"].A
+    lam_min, lam_max = np.linalg.eigvalsh(A)[[0, -1]]
+    for o in ("Momentum", "NAG"):
+        assert tuned("valley", o).lr <= 1 / lam_max * (1 + 1e-12)
+        assert tuned("valley", o).lr * lam_min <= lam_min / lam_max * (1 + 1e-12)
+
+
 def test_nag_tuned_alpha_is_never_smaller_than_momentums():
     # exercise ch4-ex2: "the table's tuned α of NAG is never smaller than momentum's: it is larger on both
     # quadratics ... and equal on the saddle and the plateau. The smaller limit costs NAG one α of the grid

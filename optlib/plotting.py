@@ -6,6 +6,7 @@ marker differ too, so that no figure relies on colour alone.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Optional
 
 import numpy as np
@@ -64,6 +65,12 @@ def jshtml(animation, frame_format: str = "png", **kwargs) -> str:
     the same icons. Use it as ``HTML(optlib.plotting.jshtml(anim))`` in place of
     ``HTML(anim.to_jshtml())``.
 
+    Each frame is drawn once, for its image: matplotlib also draws the whole figure after updating
+    each frame, for a screen that an embedded animation does not have. A figure with a layout engine
+    (``layout="constrained"``, as :func:`subplots` makes) has its layout solved for the first frame and
+    kept for the others, so the panels cannot shift from one frame to the next; an animation changes
+    its artists' data, not the axes' decorations, so every frame is the picture matplotlib would make.
+
     >>> from matplotlib.figure import Figure
     >>> from matplotlib.animation import FuncAnimation
     >>> fig = Figure(figsize=(1, 1), dpi=20)
@@ -79,9 +86,41 @@ def jshtml(animation, frame_format: str = "png", **kwargs) -> str:
 
     if frame_format not in ("png", "jpeg"):
         raise ValueError(f"frame_format must be 'png' or 'jpeg', got {frame_format!r}")
-    with matplotlib.rc_context({"animation.frame_format": frame_format}):
+    with matplotlib.rc_context({"animation.frame_format": frame_format}), _one_draw_per_frame(animation._fig):
         html = animation.to_jshtml(**kwargs)
     return re.sub(r'<link rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*">\s*', "", html)
+
+
+@contextlib.contextmanager
+def _one_draw_per_frame(fig):
+    """While an animation is saved: no screen redraw after each frame, and the layout solved only once.
+
+    ``Animation.save`` updates a frame, calls ``canvas.draw_idle()`` (a full draw, for a screen that
+    frames saved to files do not have), then ``savefig``, which solves the layout engine's layout at the
+    saving dpi and draws the frame for its image. Here ``draw_idle`` does nothing, and once the first frame
+    is saved its layout stays: the later frames are drawn once each, with no layout to solve.
+    """
+    canvas, engine = fig.canvas, fig.get_layout_engine()
+    saved = {name: vars(obj)[name] for obj, name in ((canvas, "draw_idle"), (fig, "savefig")) if name in vars(obj)}
+    savefig = fig.savefig
+
+    def savefig_then_fix_layout(*args, **kwargs):
+        savefig(*args, **kwargs)
+        if engine is not None and fig.get_layout_engine() is engine:
+            fig.set_layout_engine("none")       # keeps the axes where the first frame's layout put them
+
+    canvas.draw_idle = lambda *args, **kwargs: None
+    fig.savefig = savefig_then_fix_layout
+    try:
+        yield
+    finally:
+        for obj, name in ((canvas, "draw_idle"), (fig, "savefig")):
+            if name in saved:
+                setattr(obj, name, saved[name])
+            else:
+                delattr(obj, name)
+        if engine is not None:
+            fig.set_layout_engine(engine)
 
 
 def plot_trajectory(ax, trajectory, label: Optional[str] = None, **kw):

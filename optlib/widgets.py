@@ -11,7 +11,9 @@ or small multiples in the same place instead.
 
 from __future__ import annotations
 
+import asyncio
 import collections
+import math
 import struct
 import time
 import zlib
@@ -132,6 +134,9 @@ class Explorer:
         self._frozen = False
         self._static = None                             # the figure without the loss panel and the lines
         self._hold = False                              # set_values: one update for several sliders
+        self._plan: collections.deque = collections.deque()     # runs to prepare while the reader is idle
+        self._preparing = False
+        self._last_update = 0.0
         # A Figure not registered with pyplot: the inline backend does not show it by itself. It follows
         # the book's figure policy (optlib.plotting): the page column's width at the book's dpi, its text
         # sizes (ticks and legend 9 pt), whatever the notebook's own matplotlib settings are.
@@ -177,12 +182,86 @@ class Explorer:
         return matplotlib.rc_context(plotting.RC)
 
     def values(self) -> dict:
-        """The sliders' current values, by name."""
-        return {name: s.value for name, s in self.sliders.items()}
+        """The sliders' current values, by name.
+
+        A value within a hair (10⁻⁹) of one of its slider's steps is that step, written as Python writes
+        it: the browser computes a step as 0.9100000000000001 or 10^−1.5 with its own last bits, and the
+        same move must find the same run (see :meth:`_prepare_next`)."""
+        return {name: self._on_grid(name, s.value) for name, s in self.sliders.items()}
+
+    def _on_grid(self, name: str, value: float) -> float:
+        p = self.params[name]
+        if p.log and not value > 0:
+            return value
+        x = math.log10(value) if p.log else value
+        k = round((x - p.min) / p.step)
+        step = float(format(p.min + k * p.step, ".12g"))
+        if abs(step - x) > 1e-9 * max(1.0, abs(x)):
+            return value                          # a value between the steps (a start value) stays as it is
+        return 10.0 ** step if p.log else step
+
+    def _neighbours(self, name: str, direction: int = 0) -> list:
+        """The values one key press can give the slider ``name`` (the steps on each side), ``direction`` first."""
+        p = self.params[name]
+        value = self._on_grid(name, self.sliders[name].value)
+        if p.log and not value > 0:
+            return []
+        x = (math.log10(value) if p.log else value - p.min) - (p.min if p.log else 0.0)
+        low, high = math.floor(x / p.step + 1e-9), math.ceil(x / p.step - 1e-9)
+        ups = [k for k in (high, high + 1) if k * p.step > x + 1e-9 * p.step]
+        downs = [k for k in (low, low - 1) if k * p.step < x - 1e-9 * p.step]
+        order = downs + ups if direction < 0 else ups + downs
+        out = []
+        for k in order:
+            y = float(format(p.min + k * p.step, ".12g"))
+            if p.min - 1e-12 <= y <= p.max + 1e-12:
+                out.append(10.0 ** y if p.log else y)
+        return out
 
     def _on_change(self, change) -> None:
         if not self._hold:
             self.update()
+            moved = next((k for k, s in self.sliders.items() if s is change["owner"]), None)
+            self._prepare_next(moved, 1 if change["new"] > change["old"] else -1)
+
+    #: most runs prepared after one move (the steps on each side of every slider)
+    PREPARE_MAX = 40
+    #: seconds after a move before its neighbours' runs are started (the browser decodes the new figure)
+    PREPARE_AFTER = 0.05
+
+    def _prepare_next(self, moved: Optional[str] = None, direction: int = 0) -> None:
+        """While the kernel waits for the reader: make the runs that the next key press would need.
+
+        A key press moves one slider by one step, so after each move the runs for one step either side
+        of every slider (the slider just moved first, in the direction it went) are made in the
+        kernel's idle time, one run per turn of its event loop: a message from the page waits for at
+        most one run. Outside a kernel (no event loop running) nothing is prepared."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        values = self.values()
+        plan: list = []
+        for name in sorted(self.sliders, key=lambda n: n != moved):
+            for value in self._neighbours(name, direction if name == moved else 0):
+                for opt in self.make(**{**values, name: value}):
+                    if opt not in self._runs and opt not in plan:
+                        plan.append(opt)
+        self._plan = collections.deque(plan[:self.PREPARE_MAX])
+        if self._plan and not self._preparing:
+            self._preparing = True
+            loop.call_later(self.PREPARE_AFTER, self._prepare_one)   # the page first shows the new figure
+
+    def _prepare_one(self) -> None:
+        self._preparing = False
+        while self._plan:
+            opt = self._plan.popleft()
+            if opt not in self._runs:
+                self._store(opt, self._new_run(opt))
+                break
+        if self._plan:
+            self._preparing = True
+            asyncio.get_running_loop().call_soon(self._prepare_one)
 
     def set_values(self, values: dict) -> None:
         """Set several sliders at once ({name: value}), then re-run and redraw once."""
@@ -199,19 +278,24 @@ class Explorer:
         return ", ".join(f"{self.params[k].label} = {_format(s.value, self.params[k].readout_format)}"
                          for k, s in self.sliders.items())
 
-    #: how many runs an explorer keeps (least recently used first out)
-    CACHE_SIZE = 256
+    #: how many runs an explorer keeps (least recently used first out; a move prepares up to PREPARE_MAX)
+    CACHE_SIZE = 512
+
+    def _new_run(self, opt):
+        return run(opt, self.grad, self.problem.theta0, self.steps, loss=self.problem.loss,
+                   on_divergence="stop", keep_states=False)
+
+    def _store(self, opt, traj) -> None:
+        self._runs.pop(opt, None)
+        if len(self._runs) >= self.CACHE_SIZE:
+            self._runs.pop(next(iter(self._runs)))          # least recently used first out
+        self._runs[opt] = traj                              # most recently used last
 
     def _run(self, opt):
         """The run of ``opt`` (an optimizer with its hyperparameters), made once and then reused."""
-        traj = self._runs.pop(opt, None)
-        if traj is None:
-            traj = run(opt, self.grad, self.problem.theta0, self.steps, loss=self.problem.loss,
-                       on_divergence="stop", keep_states=False)
-            if len(self._runs) >= self.CACHE_SIZE:
-                self._runs.pop(next(iter(self._runs)))
-        self._runs[opt] = traj           # most recently used last
-        return traj
+        traj = self._runs.get(opt)
+        self._store(opt, self._new_run(opt) if traj is None else traj)
+        return traj if traj is not None else self._runs[opt]
 
     def update(self) -> None:
         """Re-run every optimizer with the sliders' values (runs already made are reused) and redraw."""
@@ -254,7 +338,8 @@ class Explorer:
         self.status.value = "; ".join(notes)
         self.spoken.value = f'<div role="status" aria-live="polite" style="{_SR_ONLY}">{self.spoken_values()}</div>'
         png = self._redraw()
-        self.timings.append((time.perf_counter() - start, png, self._encode_s, runs))
+        self._last_update = time.perf_counter()
+        self.timings.append((self._last_update - start, png, self._encode_s, runs))
 
     #: The loss axis shows at most this many times the largest starting loss. A diverging run leaves the
     #: chart at the top (its status line says so) instead of stretching the axis to 1e300, where
@@ -501,6 +586,7 @@ class Playground:
             raise ValueError(f"unknown optimizer(s) {unknown}; choose from {list(self.classes)}")
         self._instances: dict = {}
         self._explorers: dict = {}
+        self._prebuild_armed, self._last_change = False, 0.0
         #: seconds each rebuild took (a new problem or set of optimizers), for `make bench`
         self.timings = collections.deque(maxlen=1000)
         # the menu as wide as its longest name ("two-layer network (two moons)" is not cut)
@@ -520,7 +606,9 @@ class Playground:
     @property
     def problem(self):
         """The problem the dropdown selects (built once, then reused)."""
-        name = self.problem_menu.value
+        return self._problem(self.problem_menu.value)
+
+    def _problem(self, name: str):
         if name not in self._instances:
             self._instances[name] = self.problems[name]()
         return self._instances[name]
@@ -535,9 +623,9 @@ class Playground:
                  "Adam": dict(beta1=beta1, beta2=beta2)}
         return [self.classes[n](lrs[f"lr_{n}"], **extra.get(n, {})) for n in self.selected()]
 
-    def _params(self, reset_lrs: bool) -> dict:
+    def _params(self, reset_lrs: bool, name: Optional[str] = None) -> dict:
         old = {k: s.value for k, s in self.sliders.items()}
-        lrs = self.lrs[self.problem_menu.value]
+        lrs = self.lrs[self.problem_menu.value if name is None else name]
         params = {}
         for n in self.classes:
             value = lrs[n] if reset_lrs or f"lr_{n}" not in old else old[f"lr_{n}"]
@@ -566,8 +654,7 @@ class Playground:
             self.explorer = self._explorers[key]
             self.explorer.set_values({k: p.value for k, p in params.items()})
         else:
-            self.explorer = self._explorers[key] = Explorer(
-                self.problem, self.make, params, steps=self.steps[name], title=f"{name}: {self.steps[name]} steps")
+            self.explorer = self._explorers[key] = self._new_explorer(name, params)
         self.sliders = self.explorer.sliders
         lr_row = [s for k, s in self.sliders.items() if k.startswith("lr_")]
         decay_row = [s for k, s in self.sliders.items() if not k.startswith("lr_")]
@@ -576,6 +663,44 @@ class Playground:
             widgets.GridBox(lr_row, layout=widgets.Layout(grid_template_columns="repeat(3, 1fr)")),
             widgets.HBox(decay_row), self.explorer.status, self.explorer.spoken, self.explorer.output]
         self.timings.append(time.perf_counter() - start)
+        self._last_change = time.perf_counter()
+        self._arm_prebuild()
+
+    def _new_explorer(self, name: str, params: dict) -> Explorer:
+        return Explorer(self._problem(name), self.make, params, steps=self.steps[name],
+                        title=f"{name}: {self.steps[name]} steps")
+
+    #: seconds without a change before the other problems' figures are prepared
+    PREBUILD_AFTER = 1.0
+
+    def _arm_prebuild(self) -> None:
+        """Once the reader has left the controls alone for :attr:`PREBUILD_AFTER` seconds, build the
+        other problems' explorers (their runs and first draw), one per turn of the kernel's event loop:
+        choosing another problem then redraws a figure already made. Outside a kernel nothing is built."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        if not self._prebuild_armed:
+            self._prebuild_armed = True
+            loop.call_later(self.PREBUILD_AFTER, self._prebuild_one)
+
+    def _prebuild_one(self) -> None:
+        self._prebuild_armed = False
+        idle = time.perf_counter() - max(self._last_change, self.explorer._last_update)
+        if idle < self.PREBUILD_AFTER:
+            self._arm_prebuild()
+            return
+        selected = tuple(self.selected())
+        todo = [n for n in self.problems if (n, selected) not in self._explorers]
+        if not todo:
+            return
+        name = todo[0]
+        params = self._params(reset_lrs=True, name=name)
+        self._explorers[(name, selected)] = self._new_explorer(name, params)
+        self._last_change = time.perf_counter() - self.PREBUILD_AFTER      # go on at the next turn
+        if len(todo) > 1:
+            self._arm_prebuild()
 
     def _ipython_display_(self):
         from IPython.display import display

@@ -171,3 +171,77 @@ def test_png_bytes_is_lossless():
     img[5:20, :] = (255, 255, 255, 255)                    # a flat run, as a figure's background
     back = np.asarray(Image.open(io.BytesIO(w.png_bytes(img))))
     np.testing.assert_array_equal(back, img[..., :3])
+
+
+def test_a_step_computed_by_the_browser_finds_the_same_run():
+    ex = quietly(lambda: w.momentum_explorer(steps=10))
+    move(ex.sliders["gamma"], 0.9100000000000001)          # 0.9 + 0.01 as a browser adds them
+    assert ex.values()["gamma"] == 0.91
+    move(ex.sliders["lr"], 10 ** (-2.0 + 1e-13))
+    assert ex.values()["lr"] == 10.0 ** -2.0
+    assert ex.trajectories["Momentum"].optimizer == optlib.Momentum(0.01, 0.91)
+    start = quietly(lambda: w.Explorer(ex.problem, ex.make, {"lr": w.Param(-3, -1, 0.05, 0.0123, "α", log=True),
+                                                             "gamma": w.Param(0, 0.99, 0.01, 0.9, "γ")}, steps=5))
+    assert start.values()["lr"] == 0.0123                  # a start between two steps stays as it is
+    # the two steps on each side of it (the browser's first step may snap to the grid or step from it)
+    assert start._neighbours("lr") == [10.0 ** -1.9, 10.0 ** -1.85, 10.0 ** -1.95, 10.0 ** -2.0]
+    assert start._neighbours("gamma", direction=-1) == [0.89, 0.91]
+
+
+def test_the_next_key_press_finds_its_runs_prepared_in_the_kernels_idle_time(monkeypatch):
+    import asyncio
+
+    calls = []
+    real_run = w.run
+
+    async def idle(ex):
+        for _ in range(500):
+            await asyncio.sleep(0.01)
+            if not ex._plan and not ex._preparing:
+                return
+
+    async def session():
+        ex = quietly(lambda: w.adam_explorer(steps=30))
+        move(ex.sliders["beta1"], 0.91)                    # in a kernel: the neighbours are prepared after
+        await idle(ex)
+        monkeypatch.setattr(w, "run", lambda opt, *a, **k: (calls.append(opt.name), real_run(opt, *a, **k))[1])
+        move(ex.sliders["beta1"], 0.92)                    # one key press further
+        seen = list(calls)
+        await idle(ex)
+        calls.clear()
+        move(ex.sliders["beta2"], 0.9989)                  # another slider, one step down
+        seen += calls
+        await idle(ex)
+        return ex, seen
+
+    ex, seen = asyncio.run(session())
+    assert seen == []                                      # both moves found their runs ready
+    fresh = real_run(optlib.Adam(0.1, beta1=0.92, beta2=0.9989), ex.problem.grad, ex.problem.theta0, 30,
+                     loss=ex.problem.loss, on_divergence="stop", keep_states=False)
+    np.testing.assert_array_equal(ex.trajectories["Adam"].thetas, fresh.thetas)
+
+
+def test_the_playground_prepares_the_other_problems_while_the_reader_is_idle(monkeypatch):
+    import asyncio
+
+    monkeypatch.setattr(w.Playground, "PREBUILD_AFTER", 0.01)
+
+    async def session():
+        pg = quietly(lambda: w.playground(selected=["GD", "Adam"], steps={p: 10 for p in w.PLAYGROUND_PROBLEMS},
+                                          problem="saddle"))
+        for _ in range(500):
+            await asyncio.sleep(0.02)
+            if len(pg._explorers) == len(pg.problems):
+                break
+        return pg
+
+    pg = asyncio.run(session())
+    assert len(pg._explorers) == len(pg.problems)
+    built = pg._explorers[("Rosenbrock", ("GD", "Adam"))]
+    move(pg.problem_menu, "Rosenbrock")
+    assert pg.explorer is built
+    assert pg.sliders["lr_GD"].value == pytest.approx(w.PLAYGROUND_LRS["GD"])
+    fresh = optlib.run(optlib.Adam(w.PLAYGROUND_LRS["Adam"]), pg.problem.grad, pg.problem.theta0, 10,
+                       loss=pg.problem.loss, on_divergence="stop")
+    np.testing.assert_array_equal(pg.explorer.trajectories["Adam"].thetas, fresh.thetas)
+    np.testing.assert_array_equal(pixels(pg.explorer.image.value), full_draw(pg.explorer))

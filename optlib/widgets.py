@@ -369,16 +369,17 @@ class Explorer:
     def _over_lines(self) -> list:
         """What a full draw puts over the lines (a higher zorder: frames, marks), in its order.
 
-        The axes' tick marks and labels stay in the background: they lie outside the frame, where no
-        line is drawn."""
+        The axes' tick marks and labels, and their titles, stay in the background: they lie outside the
+        frame, where no line is drawn (the lines and their markers are clipped to the frame)."""
         from matplotlib.axis import Axis
 
         moving = set(self._moving())
         low = min((a.get_zorder() for a in moving), default=2)
         over = []
         for ax in self.fig.axes:
+            titles = {id(getattr(ax, t, None)) for t in ("title", "_left_title", "_right_title")}
             kids = [c for c in ax.get_children() if c.get_zorder() > low and c not in moving
-                    and not isinstance(c, Axis) and c is not ax.patch]
+                    and not isinstance(c, Axis) and c is not ax.patch and id(c) not in titles]
             over += sorted(kids, key=lambda c: c.get_zorder())        # stable: ties keep their order
         return over
 

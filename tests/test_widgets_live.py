@@ -245,3 +245,13 @@ def test_the_playground_prepares_the_other_problems_while_the_reader_is_idle(mon
                        loss=pg.problem.loss, on_divergence="stop")
     np.testing.assert_array_equal(pg.explorer.trajectories["Adam"].thetas, fresh.thetas)
     np.testing.assert_array_equal(pixels(pg.explorer.image.value), full_draw(pg.explorer))
+
+
+def test_a_titled_figure_redraws_the_pixels_of_a_full_draw():
+    # the playground's title sits above the loss panel: it stays in the kept background
+    pg = quietly(lambda: w.playground(selected=["GD", "Momentum", "Adam"],
+                                      steps={"ill-conditioned quadratic (κ = 100)": 40}))
+    assert pg.explorer.ax_loss.get_title()
+    for gamma in (0.5, 0.95, 0.8):
+        move(pg.sliders["gamma"], gamma)
+        np.testing.assert_array_equal(pixels(pg.explorer.image.value), full_draw(pg.explorer))

@@ -14,10 +14,14 @@ from optlib import theory, tuning
 
 #: numbers the chapter's Markdown quotes that are inputs, not results (tests/test_prose_numbers.py)
 QUOTED_INPUTS = {
-    "0.01": "α of the animation, the sliders and the V_t figure (α = 0.01)",
-    "0.1": "α of the one-dimensional bowl runs and of the memory exercise",
-    "0.5": "γ = 0.5, one of the four γ of the weights figure",
-    "0.99": "γ = 0.99 of the weights figure; the map's cells with predicted ρ ≤ 0.99",
+    "α = 0.1": "α of the one-dimensional bowl runs (lr=0.1) and of the memory exercise",
+    "α = 0.01": "α of the V_t figure's run, of the sliders' default and of the animation (lr=0.01)",
+    "κ = 100": "κ of the ill-conditioned quadratic (optlib.quadratic(100.0))",
+    "γ = 0.5": "one of the four γ of the weights figure (gammas in its cell)",
+    "γ = 0.99": "one of the four γ of the weights figure (gammas in its cell)",
+    "0.5": "|θ_2| ≥ 0.5, the threshold for having left the saddle",
+    "α = 0.037": "α below the stability limit tried in exercise ch3-ex3",
+    "α = 0.039": "α above the stability limit tried in exercise ch3-ex3",
     "0.037": "α below the stability limit tried in exercise ch3-ex3",
     "0.039": "α above the stability limit tried in exercise ch3-ex3",
     "10": "the largest α of the tuning grid (10^(k/2), k = −8 … 2); also the memory 1/(1 − 0.9) = 10",
@@ -28,7 +32,9 @@ QUOTED_INPUTS = {
     "1000": "the steps of every run of the tuning protocol (optlib.tuning.STEPS)",
     "1e-4": "the smallest α of the tuning grid",
     "1e-6": "the tuning tolerance on the loss gap (optlib.tuning.TOL); δ = 1e-6 of the saddle's start",
-    "1.5": "κ = 1.5 of the well-conditioned quadratic",
+    "1e-12": "a generous bound on the relative change rounding makes to an error (a double's ε is 2.2e-16), "
+             "the premise of the robustness argument for the counts",
+    "1.5": "κ = 1.5 of the well-conditioned quadratic, its largest eigenvalue",
 }
 
 ROUND, VALLEY = optlib.quadratic(1.5), optlib.quadratic(100.0)

@@ -16,7 +16,8 @@ Not every number of the prose is a result. What is not is allowed explicitly, wi
 - :data:`NOTES`: the notes' own constants (γ = 0.9, β2 = 0.999, ε = 1e-8, the β1 = 0.98 example, …);
 - ``QUOTED_INPUTS`` in a chapter's claims register ``tests/test_claims_chNN.py``: the chapter's inputs
   (a problem's κ, a number of steps, a tolerance), each with the reason it is not a result; a key "κ = 100"
-  allows that binding, a bare key "100" the bare number;
+  allows that setting, a key "32 rows" binds every "N rows" of the chapter as a setting is bound (use it for
+  an input counted in a unit that no result shares), a bare key "100" allows the bare number;
 - :data:`PAGES`: the same for the Markdown pages.
 Integers below 10 are not checked (chapter numbers, "two panels", t = 1, indices), nor section numbers,
 labels, links, inline code and code blocks, a citation's year "(1964)" and Python's versions.
@@ -41,17 +42,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
 
-#: the notes' own constants and the values they quote (shared/notes/optimizers-notes.md)
+#: the notes' own constants (shared/notes/optimizers-notes.md), as settings: they are allowed in every chapter
+#: only where the prose writes them as the setting of their symbol ("$\\gamma = 0.9$"); a chapter that quotes
+#: one bare lists it in its own QUOTED_INPUTS
 NOTES = {
-    "0.9": "γ of the notes (\"Momentum in most cases γ = 0.9\"), RMSProp's β and Adam's β1",
-    "0.999": "Adam's β2 in the notes' table",
-    "1e-8": "ε of the notes' table, 10^{-8}",
-    "0.98": "β1 of the notes' worked example",
-    "0.02": "1 − β1 = 0.02 in the notes' worked example",
-    "0.0196": "the notes' m_2 coefficient 0.98 · 0.02",
-    "0.019208": "the notes' m_3 coefficient 0.98² · 0.02",
-    "99": "\"99% of the time the loss function is not convex\" (the notes)",
-    "0.001": "Adam's usual η = 0.001 (Kingma & Ba), quoted beside the notes' table",
     "γ = 0.9": "the notes' γ (\"Momentum in most cases γ = 0.9\")",
     "β = 0.9": "RMSProp's β in the notes' table",
     "β1 = 0.9": "Adam's β1 in the notes' table",
@@ -109,13 +103,32 @@ def allowed(page: Path) -> dict[str, str]:
 
 # --------------------------------------------------------------------------- reading the prose
 
-#: a code block (a ``` or ~~~ fence whose info string is not a MyST directive {…})
-_CODE_BLOCK = r"(?ms)^(`{3,}|~{3,})(?!\s*\{)[^\n]*\n.*?^\1\s*$"
+def _without_code_blocks(text: str) -> str:
+    """The text without its code blocks (``` or ~~~ fences whose info string is not a MyST directive {…}),
+    read line by line: a directive's closing fence followed by the next directive's opening one
+    (an exercise, then its solution) is not taken for the start of a code block."""
+    out, stack = [], []          # stack: (fence, is_code) of the open fences
+    for line in text.splitlines():
+        m = re.match(r"^\s*(`{3,}|~{3,})\s*(.*)$", line)
+        if m and stack and m.group(1)[0] == stack[-1][0][0] and len(m.group(1)) >= len(stack[-1][0]) \
+                and not m.group(2).strip():
+            fence, is_code = stack.pop()
+            out.append("" if is_code else line)
+            continue
+        if stack and stack[-1][1]:
+            out.append("")           # inside a code block
+            continue
+        if m:
+            stack.append((m.group(1), not m.group(2).strip().startswith("{")))
+            out.append("" if stack[-1][1] else line)
+            continue
+        out.append(line)
+    return "\n".join(out)
 
 
 def _strip_markdown(text: str) -> str:
     """The reader's words and math of a Markdown source, without code, links' targets, labels and markup."""
-    text = re.sub(_CODE_BLOCK, " ", text)
+    text = _without_code_blocks(text)
     lines = []
     for line in text.splitlines():
         s = line.strip()
@@ -128,6 +141,8 @@ def _strip_markdown(text: str) -> str:
     text = re.sub(r"\]\([^)]*\)", "] ", text)                               # link targets
     text = re.sub(r"<[^>]+>", " ", text)                                   # HTML tags and their attributes
     text = re.sub(r"\[\^[^\]]*\]", " ", text)                              # footnote marks
+    text = re.sub(r"(?m)^(\s*)[*+-](?=\s)", r"\1 ", text)                   # list bullets
+    text = re.sub(r"\*\*|__", " ", text)                                    # bold
     text = re.sub(r"(?i)(§|chapters?|ch\.|sections?|parts?|exercises?|figures?|tables?|appendix)"
                   r"\s*\d+(\.\d+)*((\s*(,|and|or|–|-|to)\s*)\d+(\.\d+)*)*\b", " ", text)
     text = re.sub(r"\\label\{[^}]*\}|\\tag\{[^}]*\}", " ", text)
@@ -144,6 +159,8 @@ def _normalize_math(text: str) -> str:
     text = re.sub(r"([α-ω])(?:_\{([^{}]*)\}|_\\?([A-Za-z0-9]+)|([₀-₉]+))",
                   lambda m: m.group(1) + re.sub(r"\W", "", m.group(2) or m.group(3) or m.group(4).translate(_SUB)),
                   text)
+    # 10^{-3.5} is read as its value to two digits (0.00032), 10^{-8} as 1e-8
+    text = re.sub(r"10\^\{\s*(-?\s*\d+\.\d+)\s*\}", lambda m: f"{10 ** float(m.group(1).replace(' ', '')):.2g}", text)
     text = re.sub(r"10\^\{?\s*(-?\s*\d+)\s*\}?", lambda m: "1e" + m.group(1).replace(" ", ""), text)
     text = re.sub(r"10([⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)", lambda m: "1e" + m.group(1).translate(_SUP), text)
     text = re.sub(r"(\d(?:\.\d+)?)\s*(?:\\times|\\cdot|×|·)\s*1e(-?\d+)", r"\1e\2", text)
@@ -162,7 +179,7 @@ def _symbol_before(text: str, start: int) -> str | None:
 def quotes(text: str) -> list[tuple[str, str | None, int]]:
     """(number, symbol or None, position) for every number of a normalized text that the guard checks."""
     found = []
-    for m in re.finditer(rf"(?<![\w.^_]){_NUM}(?![\w])", text):
+    for m in re.finditer(rf"(?<![\w.^_]){_NUM}(?![A-Za-z0-9_])", text):
         s = m.group(0)
         if "." not in s and "e" not in s.lower() and int(s.replace(",", "")) < 10:
             continue
@@ -216,11 +233,21 @@ class _Sorted(list):
 
 
 class Evidence:
-    """What a section's outputs print: every number (sorted), and the settings "S = value"."""
+    """What a section's outputs print: every number (sorted), the integers among them (a quoted integer,
+    an iteration count, is one that is printed as an integer: not 11 for a loss printed 1.08e+01), and the
+    settings "S = value"."""
 
     def __init__(self, output_text: str):
         self.printed = _Sorted(sorted(printed_numbers(output_text)))
+        self.integers = _Sorted(sorted(abs(int(m.group(0).replace(",", ""))) for m in
+                                       re.finditer(r"(?<![\w.])\d+(?:,\d{3})*(?![\w.]|\.\d)", output_text)))
         self.settings = printed_settings(output_text)
+        self.text = output_text
+
+    def with_unit(self, unit: str) -> list[float]:
+        """The values printed as "value unit" ("33 rows")."""
+        return [abs(float(m.group(1).replace(",", ""))) for m in
+                re.finditer(rf"(?<![\w.])({_NUM})\s+{re.escape(unit)}\b", self.text)]
 
 
 def _decimals_and_scale(q: str) -> tuple[float, float]:
@@ -233,9 +260,12 @@ def _decimals_and_scale(q: str) -> tuple[float, float]:
 
 
 def matches(q: str, printed) -> bool:
-    """Is the quoted number q what some printed value shows, to q's digits? (``printed``: any iterable of
-    values; a sorted list, as :class:`Evidence` keeps them, is searched by bisection)"""
+    """Is the quoted number q what some printed value shows, to q's digits? A power of ten (1e-4, written
+    10^{-4}) is exact: it matches 0.0001, not 0.00012. (``printed``: any iterable of values; a sorted list,
+    as :class:`Evidence` keeps them, is searched by bisection)"""
     value, half = _decimals_and_scale(q)
+    if re.fullmatch(r"1[eE][-+]?\d+", q):
+        half = abs(value) * 1e-9
     value, tol = abs(value), half * (1 + 1e-9)
     if getattr(printed, "is_sorted", False):
         i = bisect.bisect_left(printed, value - tol)
@@ -244,9 +274,12 @@ def matches(q: str, printed) -> bool:
 
 
 def _one_digit_changes(q: str) -> list[str]:
-    """q with its last significant digit moved by one up and down (the mutations the guard must catch)."""
+    """q with its last significant digit moved by one up and down (the mutations the guard must catch);
+    for a power of ten (1e-4, written 10^{-4}) its exponent."""
     s = q.replace(",", "")
     mant, sep, exp = s.lower().partition("e")
+    if sep and mant == "1":        # a power of ten, 10^{-4}: the digit a reader sees change is the exponent's
+        return [f"1e{int(exp) + d}" for d in (1, -1) if int(exp) + d != 0]
     i = max(k for k, c in enumerate(mant) if c.isdigit())
     out = []
     for delta in (1, -1):
@@ -283,7 +316,7 @@ def _page_sections(page: Path) -> list[tuple[str, str]]:
     if page.suffix == ".ipynb":
         return _sections(json.loads(page.read_text(encoding="utf-8")))
     outs = {p.stem: _output_text(json.loads(p.read_text(encoding="utf-8"))) for p in sorted(BOOK.glob("*.ipynb"))}
-    found, text = [], re.sub(_CODE_BLOCK, " ", page.read_text(encoding="utf-8"))
+    found, text = [], _without_code_blocks(page.read_text(encoding="utf-8"))
     for para in re.split(r"\n\s*\n", text):
         linked = [stem for stem in outs if re.search(rf"(?<![\w-]){re.escape(stem)}(?![\w-])", para)]
         found.append((para, "\n".join(outs[s] for s in (linked or outs))))
@@ -298,22 +331,34 @@ def _same_number(a: str, q: str) -> bool:
         return False
 
 
+def _key(key: str) -> tuple[str | None, str]:
+    """(binding, value) of an allowed key: "κ = 100" -> ("κ", "100"); "32 rows" -> ("… rows", "32") (a unit:
+    the key binds every "N rows" of the chapter); "100" -> (None, "100")."""
+    unit = re.fullmatch(rf"({_NUM})\s+([A-Za-z][\w-]*)", key.strip())
+    if unit:
+        return f"… {unit.group(2)}", unit.group(1)
+    sym, _, value = key.rpartition("=")
+    return sym.strip() or None, value.strip()
+
+
+def _units(allow: dict) -> set[str]:
+    return {b[2:] for b, _ in map(_key, allow) if b and b.startswith("… ")}
+
+
 def _is_allowed(q: str, allow: dict, symbol: str | None = None) -> bool:
-    """Is q allowed: a bare key equal to q (for a bare q), or a key "S = q" (for q bound to S)?"""
-    for key in allow:
-        sym, _, value = key.rpartition("=")
-        if (sym.strip() or None) == symbol and _same_number(value.strip(), q):
-            return True
-    return False
+    """Is q allowed: a bare key equal to q (for a bare q), or a key "S = q" or "q unit" (for q bound)?"""
+    return any(b == symbol and _same_number(v, q) for b, v in map(_key, allow))
 
 
 def passes(q: str, symbol: str | None, evidence: Evidence, allow: dict) -> bool:
     """The guard's rule for one quoted number of a section (see the module's docstring)."""
     if _is_allowed(q, allow, symbol):
         return True
+    if symbol is not None and symbol.startswith("… "):
+        return matches(q, evidence.with_unit(symbol[2:]))
     if symbol is not None:
         return matches(q, evidence.settings.get(symbol, ()))
-    return matches(q, evidence.printed)
+    return matches(q, evidence.integers if re.fullmatch(r"\d+(?:,\d{3})*", q) else evidence.printed)
 
 
 _MATH = re.compile(r"\$\$?(.+?)\$\$?", re.S)
@@ -343,20 +388,24 @@ def _value(expr: str) -> float | None:
             return -ev(node.operand) if isinstance(node.op, ast.USub) else ev(node.operand)
         if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)):
             a, b = ev(node.left), ev(node.right)
-            return {ast.Add: a + b, ast.Sub: a - b, ast.Mult: a * b,
-                    ast.Div: a / b if b else math.inf, ast.Pow: a ** b if abs(b) < 50 else math.inf}[type(node.op)]
+            if isinstance(node.op, ast.Pow):
+                return math.pow(a, b)          # OverflowError or ValueError (a negative base's root): no value
+            return {ast.Add: a + b, ast.Sub: a - b, ast.Mult: a * b, ast.Div: a / b}[type(node.op)]
         raise ValueError
     try:
-        return ev(ast.parse(expr, mode="eval").body)
+        value = ev(ast.parse(expr, mode="eval").body)
     except (ValueError, OverflowError, ZeroDivisionError):
         return None
+    return value if math.isfinite(value) else None
 
 
-def _arithmetic(text: str) -> dict[int, bool]:
-    """Position -> True/False for every number that stands in arithmetic written in the math of ``text``.
+def _arithmetic(text: str) -> dict[int, tuple[bool, str]]:
+    """Position -> (holds, role) for every number that stands in arithmetic written in the math of ``text``.
 
     "$1 - 0.3 \\cdot 10 = -2$" is checked by computing it: "=" must hold exactly (to 1e-9, relative),
-    "≈" (\\approx) to the digits its result is quoted with ("$2/3 \\approx 0.67$")."""
+    "≈" (\\approx) to the digits its result is quoted with ("$2/3 \\approx 0.67$"). The role is "result"
+    for a number standing alone on its side (−2), which the arithmetic proves, and "operand" for the
+    numbers it is computed from (0.3, 10), which must still be printed or allowed like any quote."""
     out = {}
     for seg in _MATH.finditer(text):
         body, offset = seg.group(1).replace("\\approx", "≈"), seg.start(1)
@@ -382,21 +431,26 @@ def _arithmetic(text: str) -> dict[int, bool]:
             else:
                 tol = 1e-9 * max(abs(va), abs(vb), 1e-300)
             ok = abs(va - vb) <= tol
-            for x in (a, b):
-                for n in re.finditer(rf"(?<![\w.^_]){_NUM}(?![\w])", x.group(0)):
+            for x, e in ((a, ea), (b, eb)):
+                role = "result" if re.fullmatch(rf"-?\s*{_NUM}", e) else "operand"
+                for n in re.finditer(rf"(?<![\w.^_]){_NUM}(?![A-Za-z0-9_])", x.group(0)):
                     j = x.start() + n.start()
                     pos = offset + j + shift[j]
-                    out[pos] = out.get(pos, True) and ok
+                    out[pos] = (out.get(pos, (True,))[0] and ok, role)
     return out
 
 
 def _checked(page: Path):
     """(quoted number, its symbol, whether arithmetic proves it (None: no arithmetic), the section's
     Evidence, the section's text, its position) for every quote of a page."""
+    units = _units(allowed(page))
     for md, outs in _page_sections(page):
         text = _normalize_math(_strip_markdown(md))
         evidence, arith = Evidence(outs), _arithmetic(text)
         for q, sym, at in quotes(text):
+            word = re.match(r"\s+([A-Za-z][\w-]*)", text[at + len(q):])
+            if sym is None and word and word.group(1) in units:
+                sym = f"… {word.group(1)}"
             yield q, sym, arith.get(at), evidence, text, at
 
 
@@ -405,20 +459,24 @@ def _around(text: str, at: int, q: str) -> str:
 
 
 def _passes_at(q, sym, arith, evidence, allow) -> bool:
-    return arith if arith is not None else passes(q, sym, evidence, allow)
+    if arith is None:
+        return passes(q, sym, evidence, allow)
+    holds, role = arith
+    return holds and (role == "result" or passes(q, sym, evidence, allow))
 
 
 def _mutant_passes(q: str, mutant: str, sym, arith, evidence, text: str, at: int, allow) -> bool:
     """Would the prose pass with ``mutant`` written in place of the quote ``q`` at ``at``?"""
     if arith is None:
         return passes(mutant, sym, evidence, allow)
-    return _arithmetic(text[:at] + mutant + text[at + len(q):]).get(at, False)
+    return _passes_at(mutant, sym, _arithmetic(text[:at] + mutant + text[at + len(q):]).get(at, (False, "")),
+                      evidence, allow)
 
 
 @pytest.mark.parametrize("page", pages(), ids=lambda p: p.name)
 def test_every_quoted_number_is_printed(page):
     allow = allowed(page)
-    missing = sorted({f"{q}{f' (as {s} = {q})' if s else ''}{' (arithmetic wrong)' if a is False else ''} "
+    missing = sorted({f"{q}{f' (as {s} = {q})' if s else ''}{' (arithmetic wrong)' if a is not None and not a[0] else ''} "
                       f"in “…{_around(text, at, q)}…”" for q, s, a, ev, text, at in _checked(page)
                       if not _passes_at(q, s, a, ev, allow)})
     assert not missing, (
@@ -451,6 +509,11 @@ def test_the_guard_reads_prose_as_intended():
     assert matches("0.632", printed) and matches("139", printed) and matches("2.2e-16", printed)
     assert not matches("0.633", printed) and not matches("138", printed) and not matches("1e-6", printed)
     assert _one_digit_changes("0.632") == ["0.633", "0.631"] and _one_digit_changes("2.2e-16") == ["2.3e-16", "2.1e-16"]
+    assert _one_digit_changes("1e-4") == ["1e-3", "1e-5"]
+    assert passes("11", None, Evidence("loss 1.08e+01, 139 steps"), {}) is False
+    # a unit key binds its unit: "32 rows" is allowed, "33 rows" is not, even where 33 is printed
+    ev, allow = Evidence("category 4: 33"), {"32 rows": "the batch size"}
+    assert passes("32", "… rows", ev, allow) and not passes("33", "… rows", ev, allow) and passes("33", None, ev, allow)
     # a setting is satisfied by the same setting, printed or allowed, not by the bare value
     ev = Evidence(_normalize_math("α = 0.032   table: 0.8 0.9"))
     assert passes("0.032", "α", ev, {}) and not passes("0.9", "γ", ev, {}) and passes("0.9", None, ev, {})
@@ -458,7 +521,13 @@ def test_the_guard_reads_prose_as_intended():
     # arithmetic in the math is computed: right to the quoted digits, or wrong
     text = _normalize_math("$1 - 0.3 \\cdot 10 = -2$, $\\tfrac{1}{1-0.9} = 10$, $2/3 \\approx 0.67$; $1 - 0.2 \\cdot 10 = -2$"
                            " and $2/3 = 0.67$")
-    assert sorted(_arithmetic(text).values()) == [False] * 7 + [True] * 11
+    assert sorted(ok for ok, _ in _arithmetic(text).values()) == [False] * 7 + [True] * 11
+    assert [role for _, role in _arithmetic(_normalize_math("$168 - 162 = 6$")).values()] == ["operand"] * 2 + ["result"]
+    ev = Evidence("iterations: 168 162")
+    assert _passes_at("168", None, (True, "operand"), ev, {}) and not _passes_at("170", None, (True, "operand"), ev, {})
+    # exercises and their solutions are read; code blocks are not; a number before a Greek letter is one
+    md = "```{exercise} Q\nAfter 123 steps?\n```\n```{solution} X\nIt returns 456.\n```\n```python\nx = 99999\n```\n17α"
+    assert quoted_numbers(md) == ["123", "456", "17"]
 
 
 def report(names=()) -> str:
@@ -472,7 +541,7 @@ def report(names=()) -> str:
             where = f"“…{_around(text, at, q)}…”"
             shown = f"{s} = {q}" if s else q
             if not _passes_at(q, s, a, ev, allow):
-                why = "arithmetic wrong" if a is False else "no output of the section prints it"
+                why = "arithmetic wrong" if a is not None and not a[0] else "no output of the section prints it"
                 found.append(f"  not printed: {shown} ({why}) in {where}")
                 continue
             loose = [m for m in _one_digit_changes(q) if _mutant_passes(q, m, s, a, ev, text, at, allow)]

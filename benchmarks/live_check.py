@@ -9,6 +9,9 @@
     python -m benchmarks.live_check exercise [--chapter 05-adagrad.ipynb] [--out lab-exercise.png]
         A screenshot of the chapter's exercises as jupyterlab-myst renders them (solutions folded), and
         one with the first solution unfolded.
+    python -m benchmarks.live_check widgets
+        Chapter 8's playground live: labels and the problem menu shown whole, β2 above 0.999, and what a
+        screen reader is given after a key press on a log slider (the handle's aria-valuetext, the spoken line).
 
     python -m benchmarks.live_check student [--chapter 05-adagrad.ipynb]
         Each "write it yourself" exercise of chapters 1–7 (or one chapter) as a student does it, in Lab on a
@@ -191,6 +194,24 @@ def widgets(args) -> int:
                     menu_width: menu.clientWidth, longest_option: Math.round(longest),
                     spoken: status ? status.textContent : null,
                     beta2: {valuetext: h.getAttribute('aria-valuetext'), max: h.getAttribute('aria-valuemax')}};
+        }""")
+        # a key press on the first log slider (α of GD): what the handle and the spoken line say after it
+        handle = page.evaluate_handle("""c => [...c.querySelectorAll('.widget-slider')]
+            .find(s => /^(α|η)/.test(s.querySelector('.widget-label').textContent)).querySelector('.noUi-handle')""",
+                                      cell)
+        before = cell.evaluate("c => c.querySelector('[role=status][aria-live]').textContent")
+        handle.as_element().focus()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("""([c, before]) => c.querySelector('[role=status][aria-live]').textContent !== before""",
+                               arg=[cell, before], timeout=30_000)
+        seen["after a key press"] = handle.evaluate("""h => {
+            const s = h.closest('.widget-slider');
+            const live = s.closest('.jp-OutputArea-output, .widget-vbox').querySelector('[role=status][aria-live]');
+            return {label: s.querySelector('.widget-label').textContent,
+                    handle_aria_valuetext: h.getAttribute('aria-valuetext'),
+                    handle_aria_valuenow: h.getAttribute('aria-valuenow'),
+                    readout: s.querySelector('.widget-readout').textContent,
+                    live_region: live ? live.textContent : null};
         }""")
         cell.as_element().screenshot(path=str(out))
         browser.close()

@@ -220,8 +220,8 @@ class Explorer:
 
     def _on_change(self, change) -> None:
         if not self._hold:
-            self.update()
             moved = next((k for k, s in self.sliders.items() if s is change["owner"]), None)
+            self.update(moved)
             self._prepare_next(moved, 1 if change["new"] > change["old"] else -1)
 
     #: most runs prepared after one move (the steps on each side of every slider)
@@ -273,10 +273,12 @@ class Explorer:
             self._hold = False
         self.update()
 
-    def spoken_values(self) -> str:
-        """The sliders' values as a sentence ("α = 0.178, γ = 0.9"): the values, never a log slider's exponent."""
+    def spoken_values(self, names=None) -> str:
+        """The sliders' values as a sentence ("α = 0.178, γ = 0.9"): the values, never a log slider's exponent.
+
+        ``names``: only these sliders (all by default)."""
         return ", ".join(f"{self.params[k].label} = {_format(s.value, self.params[k].readout_format)}"
-                         for k, s in self.sliders.items())
+                         for k, s in self.sliders.items() if names is None or k in names)
 
     #: how many runs an explorer keeps (least recently used first out; a move prepares up to PREPARE_MAX)
     CACHE_SIZE = 512
@@ -297,8 +299,11 @@ class Explorer:
         self._store(opt, self._new_run(opt) if traj is None else traj)
         return traj if traj is not None else self._runs[opt]
 
-    def update(self) -> None:
-        """Re-run every optimizer with the sliders' values (runs already made are reused) and redraw."""
+    def update(self, moved: Optional[str] = None) -> None:
+        """Re-run every optimizer with the sliders' values (runs already made are reused) and redraw.
+
+        ``moved``: the slider that just moved; the line read to screen readers says its value alone
+        ("α = 0.0316"), else every slider's."""
         start = time.perf_counter()
         notes, lows, highs, starts = [], [], [], []
         runs = 0.0
@@ -336,7 +341,8 @@ class Explorer:
                                                ncols=min(len(curves), 6), frameon=False)
             self._legend_names = tuple(self.lines)
         self.status.value = "; ".join(notes)
-        self.spoken.value = f'<div role="status" aria-live="polite" style="{_SR_ONLY}">{self.spoken_values()}</div>'
+        said = self.spoken_values(None if moved is None else [moved])
+        self.spoken.value = f'<div role="status" aria-live="polite" style="{_SR_ONLY}">{said}</div>'
         png = self._redraw()
         self._last_update = time.perf_counter()
         self.timings.append((self._last_update - start, png, self._encode_s, runs))

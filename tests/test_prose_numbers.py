@@ -69,7 +69,7 @@ _GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": 
 #: the symbols whose settings "S = v" are bound to the symbol (the book's hyperparameters and inputs)
 SYMBOLS = ("α", "γ", "β", "β1", "β2", "ε", "η", "κ", "δ", "ρ", "T", "λmax")
 _BOUND = re.compile(r"(?:^|(?<=[\s($,;:{\[*]))(" + "|".join(sorted(map(re.escape, SYMBOLS), key=len, reverse=True))
-                    + r")\s*=\s*$")
+                    + r")\s*=\s*\$?$")
 #: a number setting a symbol after an operator is arithmetic, not a setting: "1 − β1 = 0.02"
 _OPERATOR = re.compile(r"[-+/·*×^−]\s*$")
 #: the level of the headings that delimit a section (1 and 2: "#" and "##")
@@ -369,6 +369,7 @@ def _as_python(part: str) -> str | None:
     """A part of a math equation as a Python expression when it is arithmetic on numbers only, else None."""
     e = part.replace("\\cdot", "*").replace("\\times", "*").replace("×", "*").replace("·", "*")
     e = re.sub(r"\\[tdc]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}", r"((\1)/(\2))", e)
+    e = re.sub(r"\\sqrt\s*\{([^{}]*)\}", r"((\1)**0.5)", e)
     e = re.sub(r"\\(left|right|bigl|bigr|Bigl|Bigr|big|Big)\b", "", e)
     e = e.replace("{", "(").replace("}", ")").replace("^", "**").strip()
     if not _ARITH_OK.fullmatch(e.replace("**", "*")):
@@ -511,6 +512,9 @@ def test_the_guard_reads_prose_as_intended():
     assert _one_digit_changes("0.632") == ["0.633", "0.631"] and _one_digit_changes("2.2e-16") == ["2.3e-16", "2.1e-16"]
     assert _one_digit_changes("1e-4") == ["1e-3", "1e-5"]
     assert passes("11", None, Evidence("loss 1.08e+01, 139 steps"), {}) is False
+    assert [ok for ok, _ in _arithmetic(_normalize_math("$\\sqrt{2} \\approx 1.4142$ and $\\sqrt{2} = 1.5$")).values()] == \
+        [True, True, False, False]
+    assert [s for _, s, _ in quotes(_normalize_math("ε = $10^{-8}$"))] == ["ε"]
     # a unit key binds its unit: "32 rows" is allowed, "33 rows" is not, even where 33 is printed
     ev, allow = Evidence("category 4: 33"), {"32 rows": "the batch size"}
     assert passes("32", "… rows", ev, allow) and not passes("33", "… rows", ev, allow) and passes("33", None, ev, allow)

@@ -13,6 +13,7 @@ from optlib.metrics import layer_movement
 
 #: numbers chapter 2's Markdown quotes that are inputs of its experiments, not results
 QUOTED_INPUTS = {
+    "99": "the notes' own figure, quoted: \"In Deep Learning, 99% of the time the loss function is not convex\"",
     "δ = 1e-1": "the largest starting offset δ of the saddle table (10.0 ** -k for k = 1 … 9)",
     "δ = 1e-9": "the smallest starting offset δ of the saddle table",
     "1e-9": "the move of θ_100 above which a run on the chain counts as chaotic",

@@ -14,6 +14,7 @@ from optlib import theory, tuning
 
 #: numbers the chapter's Markdown quotes that are inputs, not results (tests/test_prose_numbers.py)
 QUOTED_INPUTS = {
+    "0.9": "the notes' γ = 0.9, as the number in √γ = 0.9^{1/2} ≈ 0.9487",
     "α = 0.1": "α of the one-dimensional bowl runs (lr=0.1) and of the memory exercise",
     "α = 0.01": "α of the V_t figure's run, of the sliders' default and of the animation (lr=0.01)",
     "κ = 100": "κ of the ill-conditioned quadratic (optlib.quadratic(100.0))",

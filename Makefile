@@ -42,8 +42,16 @@ $(STAMP): requirements.txt pyproject.toml
 	@touch $(STAMP)
 
 # ---------------------------------------------------------------------------- the book
+# --all: every page is read and written again, so that the log (kept in _build/book-build.log) holds every
+# warning, as a build into an empty folder does. Once the PDF and the site are built, tests/book_stamp.py
+# writes _build/book-stamp.json: the SHA-256 of every input of the build (book/, _config.yml, _toc.yml,
+# optlib/, pdf/, the Makefile, requirements, …; Python and Chromium) and of every built file. `make test-site`
+# tests this build when the stamp matches the current files exactly, and builds afresh otherwise.
+BOOK_STAMP := _build/book-stamp.json
 book: $(STAMP)
-	$(VENV)/bin/jupyter-book build . -W -n --keep-going
+	@rm -f $(BOOK_STAMP); mkdir -p _build
+	set -o pipefail; $(VENV)/bin/jupyter-book build . -W -n --keep-going --all 2>&1 | tee _build/book-build.log
+	@$(PY) tests/book_stamp.py write
 	@echo
 	@echo "Open this file in a browser:"
 	@echo "  $(CURDIR)/_build/html/index.html"
@@ -171,6 +179,7 @@ bench: $(STAMP)
 # says so, and the site is built without the link.
 .PHONY: pdf axe
 pdf: $(STAMP)
+	@rm -f $(BOOK_STAMP)
 	$(PY) pdf/make_pdf.py --build-dir _build/pdf --copy-to _build/html
 
 book: pdf

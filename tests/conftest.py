@@ -89,9 +89,63 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("site_page", pages, ids=[Path(p).name for p in pages])
 
 
+# `make book` leaves a stamp (tests/book_stamp.py) with the SHA-256 of every input of its build and of every
+# file it built. When the stamp matches the current files exactly, the session tests a copy of that build
+# (what the reader opens: _build/html and its PDF) instead of building again; otherwise it builds into a
+# temporary folder as below. SITE_BUILD=fresh always builds afresh.
+BUILD_REASON: dict = {"why": "not decided yet"}
+
+
+def _reuse_make_book(out: Path) -> dict | None:
+    """`make book`'s build, copied into ``out`` and checked against its stamp, as ``built_book`` returns it;
+    None when it is out of date (the reason is in BUILD_REASON)."""
+    import book_stamp  # tests/ is on sys.path (see the top of this file)
+
+    ok, why = _stamp_check()
+    BUILD_REASON["why"] = why
+    if not ok:
+        return None
+    copy = book_stamp.copy_checked(out)
+    if copy is None:
+        BUILD_REASON["why"] = "_build changed while it was copied (make book running?)"
+        return None
+    pdf = copy["pdf"]
+
+    def finish_pdf():
+        if not pdf:  # make book ran without a Chromium: make_pdf.py said so and made no PDF
+            return None, "make book made no PDF (no Chromium then)", None
+        return pdf, "", 0
+
+    return {"html": copy["html"], "log": copy["log"], "code": 0, "finish_pdf": finish_pdf,
+            "source": f"make book's build, copied to {out} ({why})"}
+
+
+@functools.lru_cache(maxsize=None)
+def _stamp_check() -> tuple[bool, str]:
+    """tests/book_stamp.py's check, once per session: (is make book's build up to date, why)."""
+    import book_stamp  # tests/ is on sys.path (see the top of this file)
+
+    if os.environ.get("SITE_BUILD") == "fresh":
+        return False, "SITE_BUILD=fresh"
+    return book_stamp.check()
+
+
+def pytest_report_header(config):
+    """Says which build the site tests test, and why."""
+    if any(Path(str(a).split("::")[0]).name in SITE_TEST_FILES for a in config.args):
+        ok, why = _stamp_check()
+        return ("site tests: " + ("testing make book's build in _build (a checked copy): " if ok else
+                                  "building the site and the PDF into a temporary folder: ") + why)
+    return None
+
+
+SITE_TEST_FILES = {"test_site.py", "test_a11y.py", "test_phone.py", "test_pdf.py", "test_reader_view.py"}
+
+
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory):
-    """The website, and (where Chromium exists) the PDF, built at the same time into one temporary folder.
+    """The website, and (where Chromium exists) the PDF: `make book`'s when its stamp says it is up to date
+    (see _reuse_make_book), else both built at the same time into one temporary folder.
 
     Returns, once the website is built, a dict: ``html`` (folder), ``log`` and ``code`` of the HTML
     build, and ``finish_pdf``: a function that waits for pdf/make_pdf.py and returns (PDF path or None,
@@ -99,8 +153,12 @@ def built_book(tmp_path_factory):
     being printed; the fixture ``book_pdf`` waits for it.
     """
     out = tmp_path_factory.mktemp("book")
+    reused = _reuse_make_book(out)
+    if reused:
+        yield reused
+        return
     html = out / "_build" / "html"
-    result = {"html": html}
+    result = {"html": html, "source": f"built into {out} ({BUILD_REASON['why']})"}
     # The two builds run at the same time (two processes: about half the wall time on two cores). The
     # website is told that the PDF will be beside it (READER_PDF_PENDING, pdf/reader_ext.py), so its pages
     # link it as after `make book`; the PDF is copied in when it is done (test_pdf.py checks the link's

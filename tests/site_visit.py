@@ -10,8 +10,9 @@ order:
 2. ``pdf_link`` the footer's link to the PDF is visible.
 3. ``reader``   at 1280 px: code, equations, tables and other boxes that scroll sideways, figures shown
                 below 0.9 of their natural width, test words in the text (test_reader_view.py).
-4. ``axe``      axe-core in the light colour mode, then in the dark one (``prefers-color-scheme``
-                emulated and the theme's ``data-theme`` switched, without a reload), then back to light.
+4. ``axe``      axe-core in the light colour mode (every rule), then in the dark one (``prefers-color-scheme``
+                emulated and the theme's ``data-theme`` switched, without a reload: the colour rules,
+                or every rule where the dark mode lays the page out otherwise; see run_axe), then light.
 5. ``animation`` (pages with a matplotlib animation) Play and Pause reached by Tab, pressed by Enter.
 6. ``phone``    the same page switched to a phone (390 × 844 CSS px, device scale factor 2, mobile
                 viewport, touch, a mobile user agent) by the DevTools protocol's device emulation,
@@ -214,12 +215,86 @@ TRANSITIONS_DONE = """async () => {
   })();
   await Promise.race([done, new Promise(r => setTimeout(r, 2000))]);
 }"""
-RUN_AXE = """async () => {
-  const r = await axe.run(document, {resultTypes: ['violations']});
-  return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                 nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5),
-                                 n: v.nodes.length}));
+# The light run checks every rule axe runs by default. The dark run checks only the rules whose result
+# depends on colours, because switching the colour mode changes nothing else that axe's rules look at:
+# * axe-core 4.14.1 reads colours (getForegroundColor, getBackgroundColor and the contrast they give) only in
+#   the checks of its rules tagged "cat.color": color-contrast, link-in-text-block, and color-contrast-enhanced
+#   (AAA, off by default: never run here). Every other rule looks at the DOM (the same in both modes: the
+#   switch only sets prefers-color-scheme and <html data-theme>) and at what is shown and where it is.
+# * What the other rules see of the layout (which elements are rendered, which sit off the page, which
+#   overflow their box) is compared between the two modes on every element (LAYOUT): the theme's dark CSS
+#   sets colours and, in a few rules, display (.only-light / .only-dark), padding (HTML outputs) or
+#   filters. Where anything differs, the dark run checks every rule, as the light one does, and says why.
+# DARK_TAG is the tag; the rules are those of the light run that carry it (axe's own list, not ours).
+DARK_TAG = "cat.color"
+RUN_AXE = """async (only) => {
+  const options = {resultTypes: ['violations']};
+  if (only) options.runOnly = {type: 'rule', values: only};
+  const r = await axe.run(document, options);
+  const ran = [...r.violations, ...r.passes, ...r.incomplete, ...r.inapplicable];
+  return {violations: r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                              nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5),
+                                              n: v.nodes.length})),
+          ran: [...new Set(ran.map(x => x.id))].sort(),
+          colour: [...new Set(ran.filter(x => x.tags.includes('%s')).map(x => x.id))].sort()};
+}""" % DARK_TAG
+# per element, what axe's other rules see of the layout: rendered or not (display, visibility, opacity,
+# content-visibility), off the page (left of or above it: where hidden "skip" links sit), and whether its
+# content overflows its box sideways or downwards (what makes a region scrollable). Sizes and positions are
+# not compared: the dark mode's padding of HTML outputs makes the page 110 px longer and moves everything
+# below; no default rule of axe reads a size (target-size is off by default). In "keep" mode it is stored
+# on the page; in "compare" mode the elements that differ are returned.
+LAYOUT = """(mode) => {
+  const els = [...document.querySelectorAll('*')];
+  const sig = els.map(el => {
+    const r = el.getBoundingClientRect();
+    const off = r.right + window.scrollX <= 0 || r.bottom + window.scrollY <= 0;
+    return [el.checkVisibility({opacityProperty: true, visibilityProperty: true, contentVisibilityAuto: true}),
+            off, el.scrollWidth > el.clientWidth, el.scrollHeight > el.clientHeight].join(',');
+  });
+  if (mode === 'keep') { window.__axeLayout = sig; return []; }
+  const before = window.__axeLayout || [];
+  const out = [];
+  if (before.length !== sig.length) return [`${before.length} elements in light, ${sig.length} in dark`];
+  for (let i = 0; i < sig.length && out.length < 5; i++)
+    if (sig[i] !== before[i]) out.push(`${els[i].tagName.toLowerCase()}.${[...els[i].classList].join('.')}`
+                                       + `${els[i].id ? '#' + els[i].id : ''}: ${before[i]} -> ${sig[i]}`
+                                       + ' (rendered, off the page, overflows x, overflows y)');
+  return out;
 }"""
+
+
+def run_axe(pg) -> dict:
+    """axe-core on the loaded page ``pg``: every default rule in the light colour mode, then in the dark one
+    the rules of the light run tagged DARK_TAG, or every rule if the dark mode shows something else or
+    elsewhere (see above); then back to light. Returns {"light": violations, "dark": violations,
+    "dark_rules": the rules run in dark, "dark_why": why those}."""
+    if not AXE.is_file():
+        return {"missing": True}
+    pg.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    found: dict = {}
+    light = None
+    for scheme in ("light", "dark"):
+        # the theme's colour-mode switch follows the stored choice, then the system's
+        pg.emulate_media(color_scheme=scheme)
+        pg.evaluate(f"() => document.documentElement.dataset.theme = '{scheme}'")
+        pg.evaluate(TRANSITIONS_DONE)  # the theme fades its colours (0.15 s): axe sees the end
+        if scheme == "light":
+            pg.evaluate(LAYOUT, "keep")
+            light = pg.evaluate(RUN_AXE, None)
+            found["light"] = light["violations"]
+            continue
+        moved = pg.evaluate(LAYOUT, "compare")
+        only = None if moved else light["colour"]
+        dark = pg.evaluate(RUN_AXE, only)
+        found["dark"] = dark["violations"]
+        found["dark_rules"] = dark["ran"]
+        found["dark_why"] = (f"the dark mode shows something else or elsewhere: {moved}" if moved else
+                             f"the light run's rules tagged {DARK_TAG}: the colour mode changes only colours")
+    pg.emulate_media(color_scheme="light")
+    pg.evaluate("() => document.documentElement.dataset.theme = 'light'")
+    return found
+
 
 # ----------------------------------------------------------------------------------------- 6. phone
 # the elements whose right edge passes the viewport's and that are not inside a box that scrolls or clips
@@ -370,19 +445,7 @@ def visit(browser, server: str, page: str, steps: set[str]) -> dict:
             return pg.evaluate(READER, {"words": TEST_WORDS, "minScale": MIN_SCALE})
 
         def axe():
-            if not AXE.is_file():
-                return {"missing": True}
-            pg.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-            found = {}
-            for scheme in ("light", "dark"):
-                # the theme's colour-mode switch follows the stored choice, then the system's
-                pg.emulate_media(color_scheme=scheme)
-                pg.evaluate(f"() => document.documentElement.dataset.theme = '{scheme}'")
-                pg.evaluate(TRANSITIONS_DONE)  # the theme fades its colours (0.15 s): axe sees the end
-                found[scheme] = pg.evaluate(RUN_AXE)
-            pg.emulate_media(color_scheme="light")
-            pg.evaluate("() => document.documentElement.dataset.theme = 'light'")
-            return found
+            return run_axe(pg)
 
         def animation():
             if not pg.locator("div.animation").count():

@@ -4,7 +4,8 @@
   axe-core@4.14.1``) is injected into every page of the site built by the session fixture (conftest.py),
   served on 127.0.0.1 and loaded in headless Debian Chromium with the network cut off. ``axe.run()``'s
   violations of impact "serious" or "critical" fail the page; every violation is counted, per page and
-  impact, in artifacts/axe.txt. Pages are checked in the light and in the dark colour mode.
+  impact, in artifacts/axe.txt. Pages are checked in the light and in the dark colour mode (in dark, the
+  colour rules, or every rule where the dark mode lays the page out otherwise: tests/site_visit.py).
 * Each matplotlib ``to_jshtml`` animation plays and pauses from the keyboard alone: Tab reaches its
   Play and Pause buttons, Enter presses them.
 * Every figure in a notebook (a code cell with an ``image/png`` output, or an animation) carries alt text
@@ -46,7 +47,9 @@ def _axe_present() -> None:
 
 
 # axe.run() is called on the page's shared load (tests/site_visit.py, step "axe": light, then dark by
-# emulating prefers-color-scheme and switching the theme's data-theme, without a reload)
+# emulating prefers-color-scheme and switching the theme's data-theme, without a reload; in dark, the rules
+# tagged cat.color, or every rule where the dark mode shows something else: see site_visit.run_axe and
+# the two self-tests below)
 VISIT_STEPS = ("axe", "animation")
 
 
@@ -75,6 +78,9 @@ def axe_report():
     lines.append("total".ljust(28) + " ".join(
         f"{totals[('light', i)]:>8} | {totals[('dark', i)]:<6}" for i in IMPACTS))
     lines.append("")
+    lines += [f"dark run on {page}: {_RESULTS[page]['dark_rules']}" for page in sorted(_RESULTS)
+              if "dark_rules" in _RESULTS[page]]
+    lines.append("")
     lines.append("details: " + json.dumps(_RESULTS, indent=1, sort_keys=True))
     AXE_REPORT.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -87,9 +93,67 @@ def test_axe_no_serious_or_critical_violation(site_page, scheme, site, visited, 
     assert not seen.get("missing"), f"{AXE} is missing"
     violations = seen[scheme]
     axe_report[site_page][scheme] = violations
+    if scheme == "dark":
+        axe_report[site_page]["dark_rules"] = f"{len(seen['dark_rules'])} rules: {seen['dark_why']}"
     bad = [v for v in violations if v["impact"] in FAILING_IMPACTS]
     assert not bad, f"{site_page} ({scheme}): " + "; ".join(
         f"{v['impact']} {v['id']} x{v['n']} ({v['help']}): {v['nodes']}" for v in bad)
+
+
+# The dark run checks the colour rules only, unless the dark mode lays the page out otherwise
+# (site_visit.run_axe says why). These put a defect into a real page that only the dark mode shows, and
+# check that the dark run reports it as the light run does not: a text whose colour fails in dark only, and
+# an image without alt text that only the dark mode displays (a non-colour rule: the full set runs).
+DARK_ONLY_CONTRAST = """() => {
+  const css = document.createElement('style');
+  css.textContent = 'html[data-theme=dark] #dark-defect { color: #2b2b2b !important; }';
+  document.head.appendChild(css);
+  const p = document.createElement('p'); p.id = 'dark-defect';
+  p.textContent = 'Readable in light mode, nearly black on black in dark mode.';
+  document.querySelector('.bd-article').appendChild(p);
+}"""
+DARK_ONLY_IMAGE = """() => {
+  const css = document.createElement('style');
+  css.textContent = '#dark-image { display: none; } html[data-theme=dark] #dark-image { display: inline; }';
+  document.head.appendChild(css);
+  const img = document.createElement('img'); img.id = 'dark-image'; img.width = 40; img.height = 40;
+  img.src = 'data:image/svg+xml,' + encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"/>');
+  document.querySelector('.bd-article').appendChild(img);
+}"""
+
+
+def _axe_with(open_page, inject: str) -> dict:
+    import site_visit  # tests/ is on sys.path (conftest.py)
+
+    _axe_present()
+    context, pg, _ = open_page("book/glossary", viewport=site_visit.DESKTOP, color_scheme="light")
+    try:
+        pg.evaluate(inject)
+        return site_visit.run_axe(pg)
+    finally:
+        context.close()
+
+
+def _ids(violations, target: str) -> set:
+    return {v["id"] for v in violations if v["impact"] in FAILING_IMPACTS and any(target in n for n in v["nodes"])}
+
+
+def test_dark_run_fails_a_contrast_defect_of_the_dark_mode_only(open_page):
+    seen = _axe_with(open_page, DARK_ONLY_CONTRAST)
+    assert "color-contrast" in seen["dark_rules"] and "image-alt" not in seen["dark_rules"], (
+        f"the dark run should check the colour rules only here: {seen['dark_rules']} ({seen['dark_why']})")
+    assert "color-contrast" not in _ids(seen["light"], "#dark-defect"), seen["light"]
+    assert "color-contrast" in _ids(seen["dark"], "#dark-defect"), (
+        f"a text nearly black on black in dark mode was not reported: {seen['dark']}")
+
+
+def test_dark_run_checks_every_rule_where_the_dark_mode_shows_more(open_page):
+    seen = _axe_with(open_page, DARK_ONLY_IMAGE)
+    assert "image-alt" in seen["dark_rules"], (
+        f"an element shown in dark mode only should make the dark run check every rule: {seen['dark_why']}")
+    assert "image-alt" not in _ids(seen["light"], "#dark-image"), seen["light"]
+    assert "image-alt" in _ids(seen["dark"], "#dark-image"), (
+        f"an image without alt text shown only in dark mode was not reported: {seen['dark']}")
 
 
 # ------------------------------------------------------------------------------ animations by keyboard

@@ -160,7 +160,8 @@ class Explorer:
         self.trajectories: Dict[str, object] = {}
         #: the figure, as an image widget: a move sends the new PNG's bytes to the page, which swaps the
         #: picture in place (no output area to clear and re-create, no base64 text)
-        self.image = widgets.Image(format="png")
+        # shown at its own size (660 px: the text at the book's size), not stretched to the cell's width
+        self.image = widgets.Image(format="png", layout=widgets.Layout(align_self="flex-start", max_width="100%"))
         self.output = self.image          # the name the earlier versions used for the figure's widget
         self.status = widgets.HTML()
         #: what a screen reader announces after a move — every slider's value, in words it can read

@@ -258,3 +258,9 @@ def test_a_titled_figure_redraws_the_pixels_of_a_full_draw():
     for gamma in (0.5, 0.95, 0.8):
         move(pg.sliders["gamma"], gamma)
         np.testing.assert_array_equal(pixels(pg.explorer.image.value), full_draw(pg.explorer))
+
+
+def test_the_figure_is_shown_at_its_own_size():
+    ex = quietly(lambda: w.momentum_explorer(steps=5))
+    assert ex.image.layout.align_self == "flex-start"      # a column box would stretch it to its width
+    assert ex.image.layout.max_width == "100%" and not ex.image.layout.width

@@ -101,13 +101,16 @@ test-notebooks: $(STAMP)
 			|| status=1; \
 	done; exit $$status
 
-# builds the site into a temporary folder (and the PDF beside it, at the same time), loads every page
-# once in headless Chromium with the network cut off (tests/site_visit.py, two pages at a time) and runs
-# on that load: the site checks (test_site.py, screenshots in artifacts/screenshots/), accessibility with
-# axe-core in light and dark mode (test_a11y.py, counts in artifacts/axe.txt), phones at 390 px
-# (test_phone.py, screenshots in artifacts/phone/), the page as read at 1280 px (test_reader_view.py:
-# nothing cut, figures unshrunk, no test words) and the PDF's link (test_pdf.py, with the PDF's own
-# checks). Seconds per page and check: artifacts/site-visits.txt.
+# tests make book's build (a copy of _build/html and its PDF) when make book's stamp says it is the build
+# of the current files (tests/book_stamp.py: SHA-256 of every input and built file; pytest's header says
+# which and why); otherwise builds the site into a temporary folder (and the PDF beside it, at the same
+# time), as SITE_BUILD=fresh always does. Then it loads every page once in headless Chromium with the
+# network cut off (tests/site_visit.py, two pages at a time, the largest first) and runs on that load:
+# the site checks (test_site.py, screenshots in artifacts/screenshots/), accessibility with axe-core in
+# light mode and, for the colour rules, in dark mode (test_a11y.py, counts in artifacts/axe.txt), phones
+# at 390 px (test_phone.py, screenshots in artifacts/phone/), the page as read at 1280 px
+# (test_reader_view.py: nothing cut, figures unshrunk, no test words) and the PDF's link (test_pdf.py,
+# with the PDF's own checks). Seconds per page and check: artifacts/site-visits.txt.
 SITE_TESTS := tests/test_site.py tests/test_a11y.py tests/test_phone.py tests/test_pdf.py tests/test_reader_view.py
 test-site: $(STAMP) axe
 	$(PY) -m pytest -p no:cacheprovider $(SITE_TESTS) -q

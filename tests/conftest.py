@@ -319,13 +319,19 @@ class _Visits:
 
 
 @pytest.fixture(scope="session")
-def visited(server, browser):
+def visited(site, server, browser):
     """visited(page, step) -> what the step ``step`` of tests/site_visit.py saw on ``page`` (each page is
     loaded once for every step the session needs, by the background workers); fails the test with the
     step's error if it raised."""
     import site_visit  # tests/ is on sys.path (see the top of this file)
 
-    visits = _Visits(server, _VISIT_PAGES, _VISIT_STEPS, VISIT_WORKERS)
+    # the largest pages first (counted in tags, "<": a visit's time grows with the number of elements,
+    # not with the bytes of an animation's frames), so that the workers do not end with one long page
+    # each after the other has finished
+    html = site[0]
+    size = {p: (html / f"{p}.html").read_bytes().count(b"<") if (html / f"{p}.html").is_file() else 0
+            for p in _VISIT_PAGES}
+    visits = _Visits(server, sorted(_VISIT_PAGES, key=lambda p: -size[p]), _VISIT_STEPS, VISIT_WORKERS)
     extra: dict = {}
 
     def _get(page: str, step: str) -> dict:

@@ -100,6 +100,8 @@ def _one_draw_per_frame(fig):
     saving dpi and draws the frame for its image. Here ``draw_idle`` does nothing, and once the first frame
     is saved its layout stays: the later frames are drawn once each, with no layout to solve.
     """
+    import matplotlib
+
     canvas, engine = fig.canvas, fig.get_layout_engine()
     saved = {name: vars(obj)[name] for obj, name in ((canvas, "draw_idle"), (fig, "savefig")) if name in vars(obj)}
     savefig = fig.savefig
@@ -107,7 +109,10 @@ def _one_draw_per_frame(fig):
     def savefig_then_fix_layout(*args, **kwargs):
         savefig(*args, **kwargs)
         if engine is not None and fig.get_layout_engine() is engine:
-            fig.set_layout_engine("none")       # keeps the axes where the first frame's layout put them
+            # no layout engine from now on (not even the "none" placeholder, for which savefig still makes
+            # a layout pass): the axes stay where the first frame's layout put them
+            with matplotlib.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+                fig.set_layout_engine(None)
 
     canvas.draw_idle = lambda *args, **kwargs: None
     fig.savefig = savefig_then_fix_layout

@@ -12,9 +12,11 @@ import optlib
 
 #: numbers the chapter's Markdown quotes that are inputs, not results (tests/test_prose_numbers.py reads this)
 QUOTED_INPUTS = {
-    "10": "an input: the second dense feature's range, the far start θ_0 = (10, 10), the 10 rows of the rarest "
-          "category and t = 10 as a checkpoint",
-    "32": "an input: the mini-batch size of the batches at θ* and of the ε demonstration (minibatch_grad(32))",
+    "10": "an input: the second dense feature's range, the far start θ_0 = (10, 10) and t = 10 as a checkpoint",
+    "32 rows": "an input: the mini-batch size of the batches at θ* and of the ε demonstration (minibatch_grad(32))",
+    "10 rows": "an input: the rows in which optlib.sparse_regression's rarest category is present (p = 0.01 of "
+               "m = 1000), quoted again in exercise 3",
+    "1000 rows": "an input: the rows of optlib.sparse_regression (m = 1000)",
     "1000": "an input: the rows of optlib.sparse_regression (m = 1000), quoted in exercise 3",
     "100": "an input of exercise 2: the hundredfold fall it asks for (1 % of the first rate, so √t = 100)",
     "α = 0.5": "an input: AdaGrad's α on the sparse problem (optlib.AdaGrad(lr=0.5))",
@@ -153,7 +155,7 @@ def test_epsilon_keeps_an_unseen_coordinate_finite(sparse):
 
 
 def test_adagrad_is_scale_free_up_to_epsilon_and_gd_is_not():
-    # "AdaGrad's differ only through ε: by 1.9e-8 at c = 0.01 and a hundred times less at c = 100 ... GD's
+    # "AdaGrad's differ only through ε: by 1.9e-8 at c = 1/100 and a hundred times less at c = 100 ... GD's
     # iterates depend on c"
     dense = optlib.linear_regression(scales=(1.0, 10.0))
     final = {}

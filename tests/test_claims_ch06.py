@@ -16,6 +16,7 @@ QUOTED_INPUTS = {
     "1e-12": "an input: the threshold below which a run of the sliders' problem counts as converged "
              "(J − J* < 1e-12, round-off level)",
     "100": "an input of exercise 2: the window of about 100 squared gradients the reader wants",
+    "0.9": "the notes' β, quoted from them: β between 0 and 1, \"most probably 0.9\"",
 }
 
 
@@ -133,8 +134,8 @@ def test_try_it_outcomes_depend_on_beta_and_not_monotonically(slider_runs):
 
 
 def test_beta_0_99_spans_one_window_and_acts_like_a_tenfold_adagrad():
-    # "the weights β^{t−i} fall from 1 to 0.99^{99} ≈ 0.3697 ... each term kept at between 0.37 and the whole of
-    # its weight ... a rate between α/√(1 − β) = 1.000 and 1.645"
+    # "the weights β^{t−i} fall from 1 to β^{t−1} = 0.99^{100−1} ≈ 0.3697 at t = 100 ... each term kept at
+    # between 0.37 and the whole of its weight ... a rate between α/√(1 − β) = 1.000 and 1.645"
     w = optlib.ewma_weights(0.99, 100)
     assert w[0] / w[-1] == pytest.approx(0.99 ** 99, rel=1e-12)
     assert w[0] / w[-1] == pytest.approx(0.3697, abs=0.00005)

@@ -43,6 +43,11 @@ class Problem:
         return f"<{type(self).__name__} {self.name!r}, n = {self.dim}>"
 
 
+def _memo_key(theta: np.ndarray) -> tuple:
+    # θ exactly, bit for bit: a memo answers only for the very θ it was computed at
+    return theta.shape, theta.tobytes()
+
+
 # --------------------------------------------------------------------------- quadratics
 
 
@@ -208,6 +213,8 @@ class SigmoidChain(Problem):
         self.theta0 = np.concatenate([np.concatenate([W.ravel(), b]) for W, b in zip(Ws, bs)])
         self.name = f"sigmoid chain, L = {self.depth}"
 
+    _memo = None  # (θ's key, the activations a_0 … a_L at θ): see forward
+
     def unpack(self, theta):
         """Split θ into the lists [W_1 … W_L] and [b_1 … b_L]."""
         theta = np.asarray(theta, dtype=np.float64)
@@ -219,11 +226,17 @@ class SigmoidChain(Problem):
 
     def forward(self, theta):
         """The activations a_0 … a_L (each of shape (m, width))."""
-        Ws, bs = self.unpack(theta)
-        a = [self.X]
-        for W, b in zip(Ws, bs):
-            a.append(_sigmoid(a[-1] @ W.T + b))        # a_l = σ(W_l a_{l−1} + b_l)
-        return a
+        theta = np.asarray(theta, dtype=np.float64)
+        key = _memo_key(theta)
+        if self._memo is None or self._memo[0] != key:
+            Ws, bs = self.unpack(theta)
+            a = [self.X]
+            for W, b in zip(Ws, bs):
+                a.append(_sigmoid(a[-1] @ W.T + b))    # a_l = σ(W_l a_{l−1} + b_l)
+            self._memo = (key, a)
+        # A run asks for J(θ_t), then for ∇J(θ_t) at the next step: the second call reuses the first's
+        # forward pass (the memo holds the last θ only). The caller gets arrays of its own.
+        return [self.X] + [a_l.copy() for a_l in self._memo[1][1:]]
 
     def loss(self, theta) -> float:
         a_L = self.forward(theta)[-1]
@@ -303,12 +316,22 @@ class LeastSquares(Problem):
         eig = np.linalg.eigvalsh(self.hessian)
         return float(eig[-1] / eig[0])
 
+    _memo = None  # (θ's key, the residuals r = Xθ − y at θ): see _residuals
+
+    def _residuals(self, theta) -> np.ndarray:
+        # r = Xθ − y, computed once for J(θ_t) and ∇J(θ_t), which a run asks for one after the other
+        theta = np.asarray(theta, dtype=np.float64)
+        key = _memo_key(theta)
+        if self._memo is None or self._memo[0] != key:
+            self._memo = (key, self.X @ theta - self.y)
+        return self._memo[1]
+
     def loss(self, theta) -> float:
-        r = self.X @ np.asarray(theta, dtype=np.float64) - self.y
+        r = self._residuals(theta)                     # r = Xθ − y
         return float(0.5 * np.mean(r * r))
 
     def grad(self, theta) -> np.ndarray:
-        r = self.X @ np.asarray(theta, dtype=np.float64) - self.y
+        r = self._residuals(theta)                     # r = Xθ − y
         return self.X.T @ r / len(self.X)
 
     def minibatch_grad(self, batch_size: int, seed: int = 0):
@@ -431,9 +454,24 @@ class TwoLayerNet(Problem):
         w2 = theta[d * h + h: d * h + 2 * h]
         return W1, b1, w2, theta[-1]
 
+    _memo = None  # (θ's key, h and z on the training set at θ): see _forward
+
+    def _forward(self, theta):
+        # h and z on the training set, computed once for J(θ_t) and ∇J(θ_t), which a run asks for one after
+        # the other
+        theta = np.asarray(theta, dtype=np.float64)
+        key = _memo_key(theta)
+        if self._memo is None or self._memo[0] != key:
+            W1, b1, w2, b2 = self.unpack(theta)
+            H = np.tanh(self.X @ W1 + b1)                  # h = tanh(x W₁ + b₁)
+            self._memo = (key, H, H @ w2 + b2)             # z = h w₂ + b₂
+        return self._memo[1], self._memo[2]
+
     def logits(self, theta, X=None) -> np.ndarray:
+        if X is None:
+            return self._forward(theta)[1].copy()
         W1, b1, w2, b2 = self.unpack(theta)
-        H = np.tanh((self.X if X is None else X) @ W1 + b1)
+        H = np.tanh(X @ W1 + b1)
         return H @ w2 + b2
 
     def predict_proba(self, theta, X=None) -> np.ndarray:
@@ -444,14 +482,13 @@ class TwoLayerNet(Problem):
         return float(np.mean((self.logits(theta) > 0) == (self.y > 0.5)))
 
     def loss(self, theta) -> float:
-        z = self.logits(theta)
+        _, z = self._forward(theta)
         # −[y log σ(z) + (1−y) log(1−σ(z))] = log(1 + e^z) − y z, computed without overflow
         return float(np.mean(np.logaddexp(0.0, z) - self.y * z))
 
     def grad(self, theta) -> np.ndarray:
-        W1, b1, w2, b2 = self.unpack(theta)
-        H = np.tanh(self.X @ W1 + b1)
-        z = H @ w2 + b2
+        _, _, w2, _ = self.unpack(theta)
+        H, z = self._forward(theta)                        # h and z, as loss computes them
         dz = (_sigmoid(z) - self.y) / len(self.X)          # ∂J/∂z = (p − y)/m
         dw2 = H.T @ dz
         db2 = dz.sum()

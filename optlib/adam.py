@@ -54,10 +54,14 @@ class Adam(Optimizer):
        Where :math:`\epsilon` sits differs between sources. The notes, PyTorch's ``Adam`` and Kingma &
        Ba (2015) add it outside the square root, to :math:`\sqrt{\hat v_t}`. Keras's ``Adam`` adds it
        outside too, but to the root of the uncorrected :math:`v_t`: it computes
-       :math:`\eta \sqrt{1-\beta_2^t}/(1-\beta_1^t) \cdot m_t/(\sqrt{v_t} + \epsilon)`, the notes' form
-       with :math:`\epsilon/\sqrt{1-\beta_2^t}` in place of :math:`\epsilon`. Keras's ``RMSprop`` and
-       ``Adagrad`` add it inside, :math:`\sqrt{v_t + \epsilon}`. The placements agree only while
-       :math:`\epsilon` is negligible against :math:`\sqrt{\hat v_t}`.
+
+       .. math::
+
+           \eta\, \frac{\sqrt{1-\beta_2^t}}{1-\beta_1^t} \cdot \frac{m_t}{\sqrt{v_t} + \epsilon},
+
+       the notes' form with :math:`\epsilon/\sqrt{1-\beta_2^t}` in place of :math:`\epsilon`. Keras's
+       ``RMSprop`` and ``Adagrad`` add it inside, :math:`\sqrt{v_t + \epsilon}`. The placements agree
+       only while :math:`\epsilon` is negligible against :math:`\sqrt{\hat v_t}`.
 
     Reference: the notes, "Adam"; Kingma & Ba (2015), Algorithm 1. ``torch.optim.Adam`` computes the
     same iterates (it folds the corrections into a step size; here each has its own line).
@@ -109,7 +113,8 @@ class Adam(Optimizer):
         return m_hat, v_hat
 
     def effective_lr(self, state: AdamState) -> np.ndarray:
-        r""":math:`\eta / (\sqrt{\hat v_t} + \epsilon)`, the rate each coordinate's :math:`\hat m_t` is multiplied by.
+        r""":math:`\eta / (\sqrt{\hat v_t} + \epsilon)`, the rate each coordinate's :math:`\hat m_t` is
+        multiplied by.
 
         ``state`` is a state after :math:`t \ge 1` steps.
         """

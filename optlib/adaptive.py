@@ -15,7 +15,10 @@ from .base import Grad, Optimizer
 
 
 class AdaGradState(NamedTuple):
-    """G_t, the running sum of squared gradients, per coordinate (G_0 = 0)."""
+    r"""The running sum of squared gradients :math:`G_t` after step :math:`t`, per coordinate.
+
+    Before the first step :math:`G_0 = 0`.
+    """
 
     G: np.ndarray
 
@@ -28,17 +31,27 @@ class AdaGrad(Optimizer):
         G_t = G_{t-1} + g_t \odot g_t, \qquad
         \theta_t = \theta_{t-1} - \frac{\alpha}{\sqrt{G_t} + \epsilon} \odot g_t
 
-    for t = 1, 2, …, with g_t = ∇J(θ_{t−1}) and G_0 = 0 (the notes number the start θ_1 and write the
-    same step as θ_{t+1} = θ_t − α/(√G_t + ε) ⊙ g_t). ``lr`` is α (α > 0) and ``eps`` is ε (ε ≥ 0,
-    default 10⁻⁸), added outside the square root: it keeps the step finite, 0 instead of 0/0, in a
-    coordinate whose gradients have all been zero so far (G_t = 0).
+    for the steps :math:`t = 1, 2, \dots` from the start :math:`\theta_0`, with
+    :math:`g_t = \nabla J(\theta_{t-1})` and :math:`G_0 = 0`. The notes number the start
+    :math:`\theta_1` and write the same step as
 
-    The effective rate α/(√G_t + ε) (:meth:`effective_lr`) can only fall; how fast depends on the
-    gradients. While their squares keep a constant average size g² (a constant gradient, or the noise of
-    mini-batch gradients near a minimum), G_t ≈ t g² and the rate falls like 1/√t: the notes' "killing
+    .. math::
+
+        \theta_{t+1} = \theta_t - \frac{\alpha}{\sqrt{G_t} + \epsilon} \odot g_t
+
+    ``lr`` is :math:`\alpha` (:math:`\alpha > 0`) and ``eps`` is :math:`\epsilon`
+    (:math:`\epsilon \ge 0`, default :math:`10^{-8}`), added outside the square root: it keeps the step
+    finite, 0 instead of 0/0, in a coordinate whose gradients have all been zero so far
+    (:math:`G_t = 0`). :math:`\odot` is the element-wise product.
+
+    The effective rate :math:`\alpha/(\sqrt{G_t} + \epsilon)` (:meth:`effective_lr`) can only fall;
+    how fast depends on the gradients. While their squares keep a constant average size :math:`g^2` (a
+    constant gradient, or the noise of mini-batch gradients near a minimum),
+    :math:`G_t \approx t\, g^2` and the rate falls like :math:`1/\sqrt{t}`: the notes' "killing
     learning rate" on dense features. When the gradients shrink (full-batch gradients converging to a
-    minimum), G_t levels off and the rate stops falling; large early gradients (a start far away) stay
-    in G_t and make the rate smaller, and its fall over a later window slower than 1/√t.
+    minimum), :math:`G_t` levels off and the rate stops falling; large early gradients (a start far
+    away) stay in :math:`G_t` and make the rate smaller, and its fall over a later window slower than
+    :math:`1/\sqrt{t}`.
 
     Reference: the notes, "Adaptive Gradient (AdaGrad)"; Duchi, Hazan & Singer (2011).
     ``torch.optim.Adagrad`` with ``initial_accumulator_value=0`` and ``lr_decay=0`` is the same.
@@ -71,12 +84,16 @@ class AdaGrad(Optimizer):
         return theta_next, AdaGradState(G=G)
 
     def effective_lr(self, state: AdaGradState) -> np.ndarray:
-        """α/(√G_t + ε): the rate each coordinate gets at step t + 1."""
+        r""":math:`\alpha/(\sqrt{G_t} + \epsilon)`: the rate each coordinate gets at step
+        :math:`t + 1`."""
         return self.lr / (np.sqrt(state.G) + self.eps)
 
 
 class RMSPropState(NamedTuple):
-    """G_t, the exponentially weighted moving average of squared gradients (G_0 = 0)."""
+    r"""The exponentially weighted moving average of squared gradients :math:`G_t` after step :math:`t`.
+
+    Before the first step :math:`G_0 = 0`.
+    """
 
     G: np.ndarray
 
@@ -89,12 +106,21 @@ class RMSProp(Optimizer):
         G_t = \beta G_{t-1} + (1 - \beta)\, g_t^2, \qquad
         \theta_t = \theta_{t-1} - \frac{\alpha}{\sqrt{G_t} + \epsilon} \odot g_t
 
-    for t = 1, 2, …, with g_t = ∇J(θ_{t−1}) and G_0 = 0 (the notes write the same step as
-    θ_{t+1} = θ_t − α/(√G_t + ε) ⊙ g_t, their start being θ_1). ``lr`` is α (α > 0), ``beta`` is β,
-    the decay (0 ≤ β < 1, default 0.9) and ``eps`` is ε (ε ≥ 0, default 10⁻⁸), outside the square
-    root. G_t weighs g_i² by (1 − β)β^{t−i} (:func:`optlib.ewma_weights`), a window of about
-    1/(1 − β) steps. Because those weights sum to 1 − β^t, the first steps are too large: on a constant
-    gradient the step is α/√(1 − β^t), from α/√(1 − β) at t = 1 down to α.
+    for the steps :math:`t = 1, 2, \dots` from the start :math:`\theta_0`, with
+    :math:`g_t = \nabla J(\theta_{t-1})` and :math:`G_0 = 0`. The notes, their start being
+    :math:`\theta_1`, write the same step as
+
+    .. math::
+
+        \theta_{t+1} = \theta_t - \frac{\alpha}{\sqrt{G_t} + \epsilon} \odot g_t
+
+    ``lr`` is :math:`\alpha` (:math:`\alpha > 0`), ``beta`` is :math:`\beta`, the decay
+    (:math:`0 \le \beta < 1`, default 0.9) and ``eps`` is :math:`\epsilon` (:math:`\epsilon \ge 0`,
+    default :math:`10^{-8}`), outside the square root. :math:`G_t` weighs :math:`g_i^2` by
+    :math:`(1 - \beta)\, \beta^{t-i}` (:func:`optlib.ewma_weights`), a window of about
+    :math:`1/(1 - \beta)` steps. Because those weights sum to :math:`1 - \beta^t`, the first steps are
+    too large: on a constant gradient the step is :math:`\alpha/\sqrt{1 - \beta^t}`, from
+    :math:`\alpha/\sqrt{1 - \beta}` at :math:`t = 1` down to :math:`\alpha`.
 
     Reference: the notes, "RMSProp"; Hinton, Neural Networks for Machine Learning, lecture 6e.
     ``torch.optim.RMSprop(alpha=β)`` is the same (PyTorch calls β ``alpha``).
@@ -129,5 +155,6 @@ class RMSProp(Optimizer):
         return theta_next, RMSPropState(G=G)
 
     def effective_lr(self, state: RMSPropState) -> np.ndarray:
-        """α/(√G_t + ε): the rate each coordinate gets at step t + 1."""
+        r""":math:`\alpha/(\sqrt{G_t} + \epsilon)`: the rate each coordinate gets at step
+        :math:`t + 1`."""
         return self.lr / (np.sqrt(state.G) + self.eps)

@@ -1,4 +1,4 @@
-"""Write it yourself: check your own update rule against optlib's optimizer, with a diagnosis.
+r"""Write it yourself: check your own update rule against optlib's optimizer, with a diagnosis.
 
 Write one step of an optimizer as a function, then call :func:`check`::
 
@@ -8,11 +8,15 @@ Write one step of an optimizer as a function, then call :func:`check`::
 
     optlib.exercises.check("momentum", momentum_step)
 
-The six exercises and the signatures they expect (θ and the states are numpy arrays, ``grad`` is the
-function θ ↦ ∇J(θ), ``t`` counts from 1). Step t gets θ_{t−1} (θ_0 is the start) and the state after
-t − 1 steps (V_{t−1}, G_{t−1}, m_{t−1}, v_{t−1}), and returns θ_t and the state after t steps; the
-gradient of step t is g_t = ∇J(θ_{t−1}). The notes number the start θ_1 and write the same step as
-θ_{t+1} = θ_t − V_t::
+The six exercises and the signatures they expect (:math:`\theta` and the states are numpy arrays,
+``grad`` is the function :math:`\theta \mapsto \nabla J(\theta)`, ``t`` counts from 1). Step :math:`t`
+gets :math:`\theta_{t-1}` (:math:`\theta_0` is the start) and the state after :math:`t - 1` steps
+(:math:`V_{t-1}`, :math:`G_{t-1}`, :math:`m_{t-1}`, :math:`v_{t-1}`), and returns :math:`\theta_t` and
+the state after :math:`t` steps; the gradient of step :math:`t` is :math:`g_t = \nabla J(\theta_{t-1})`.
+The notes number the start :math:`\theta_1` and write the same step as
+:math:`\theta_{t+1} = \theta_t - V_t`:
+
+.. code-block:: text
 
     gd_step(theta, grad, lr) -> theta_next
     momentum_step(theta, V, grad, lr, gamma) -> (theta_next, V_next)
@@ -23,16 +27,16 @@ gradient of step t is g_t = ∇J(θ_{t−1}). The notes number the start θ_1 an
         -> (theta_next, m_next, v_next)
 
 :func:`check` calls your function on several problems (a quadratic, Rosenbrock, a plateau with tiny
-gradients, θ as a 2 × 3 array), with several hyperparameters, for five steps each. Each step gets the
-inputs of the notes' run (θ_{t−1} and the state after t − 1 steps, from :class:`optlib.Momentum` and the
-others) and your outputs are compared with that optimizer's ``step``. The result says whether they agree
-and, if not, the first step and quantity that differ, expected against got, to four significant digits
-(more where four would print both alike).
+gradients, :math:`\theta` as a 2 × 3 array), with several hyperparameters, for five steps each. Each
+step gets the inputs of the notes' run (:math:`\theta_{t-1}` and the state after :math:`t - 1` steps,
+from :class:`optlib.Momentum` and the others) and your outputs are compared with that optimizer's
+``step``. The result says whether they agree and, if not, the first step and quantity that differ,
+expected against got, to four significant digits (more where four would print both alike).
 
-When your outputs are exactly those of a known mistake (a sign error, ε inside the square root, Adam
-without its bias corrections, …) the result names it and gives a hint. A mistake is recognised by
-running a copy of the optimizer with that one mistake made on purpose and finding your outputs equal to
-its outputs on every step: never by guessing from the numbers.
+When your outputs are exactly those of a known mistake (a sign error, :math:`\epsilon` inside the
+square root, Adam without its bias corrections, …) the result names it and gives a hint. A mistake is
+recognised by running a copy of the optimizer with that one mistake made on purpose and finding your
+outputs equal to its outputs on every step: never by guessing from the numbers.
 """
 
 from __future__ import annotations
@@ -100,7 +104,7 @@ class CheckResult:
     hint : str or None
         What to change, when the mistake was recognised or the kind of failure suggests it.
     step : int or None
-        The step t (from 1) of the first difference or failure.
+        The step :math:`t` (from 1) of the first difference or failure.
     quantity : str or None
         The output that differed first: ``"theta_next"`` or a state (``"V_next"``, ``"G_next"``,
         ``"m_next"``, ``"v_next"``), or None when the function failed before any comparison.

@@ -8,14 +8,15 @@ import numpy as np
 
 
 def distance_to(thetas, point) -> np.ndarray:
-    """‖θ_t − point‖₂ for every row θ_t of ``thetas`` (e.g. ``traj.thetas`` and ``problem.minimizer``)."""
+    r""":math:`\lVert \theta_t - p \rVert_2` for every row :math:`\theta_t` of ``thetas``, :math:`p` being
+    ``point`` (e.g. ``traj.thetas`` and ``problem.minimizer``)."""
     thetas = np.asarray(thetas, dtype=np.float64)
     d = thetas - np.asarray(point, dtype=np.float64)
     return np.sqrt(np.sum(d.reshape(len(d), -1) ** 2, axis=1))
 
 
 def iterations_to_tolerance(errors, tol: float) -> Optional[int]:
-    """The first t from which ``errors[t] ≤ tol`` holds to the end of the run, or None.
+    """The first :math:`t` from which ``errors[t] ≤ tol`` holds to the end of the run, or None.
 
     "Stays below" rather than "first dips below", so that an oscillating method is not credited for
     passing through the target on its way past it.
@@ -53,13 +54,20 @@ def overshoots(values, target: float = 0.0) -> np.ndarray:
 
 
 def layer_movement(problem, trajectory, t: Optional[int] = None) -> np.ndarray:
-    """How far each layer's parameters moved from θ_0 to θ_t: ‖(W_l, b_l)(θ_t) − (W_l, b_l)(θ_0)‖.
+    r"""How far each layer's parameters moved from :math:`\theta_0` to :math:`\theta_t`.
 
-    For a layered problem (one whose ``unpack(θ)`` returns the lists [W_1 … W_L] and [b_1 … b_L], such
-    as :class:`optlib.SigmoidChain`), the Euclidean norm of the change of layer l's weights and biases
-    together, for l = 1 … L; ``t`` defaults to the last step of the run. Comparing the first layer's
-    movement with the last layer's shows whether an optimizer lets vanishing gradients freeze the first
-    layers. After one step of gradient descent, each layer has moved α times its gradient:
+    For a layered problem (one whose ``unpack(θ)`` returns the lists :math:`[W_1, \dots, W_L]` and
+    :math:`[b_1, \dots, b_L]`, such as :class:`optlib.SigmoidChain`), the Euclidean norm of the change
+    of layer :math:`l`'s weights and biases together,
+
+    .. math::
+
+        \lVert (W_l, b_l)(\theta_t) - (W_l, b_l)(\theta_0) \rVert
+
+    for :math:`l = 1, \dots, L`; ``t`` defaults to the last step of the run. Comparing the first
+    layer's movement with the last layer's shows whether an optimizer lets vanishing gradients freeze
+    the first layers. After one step of gradient descent, each layer has moved :math:`\alpha` times its
+    gradient:
 
     >>> import optlib
     >>> chain = optlib.SigmoidChain(depth=3, seed=0)

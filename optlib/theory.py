@@ -22,7 +22,8 @@ def _t(t) -> int:
 
 
 def momentum_weights(gamma: float, t: int) -> np.ndarray:
-    """γ^{t−i} for i = 1 … t: the weight of gradient i in V_t (each also times α).
+    r""":math:`\gamma^{t-i}` for :math:`i = 1, \dots, t`: the weight of gradient :math:`g_i` in
+    :math:`V_t` (each also times :math:`\alpha`).
 
     >>> momentum_weights(0.9, 3).round(4).tolist()
     [0.81, 0.9, 1.0]
@@ -33,10 +34,10 @@ def momentum_weights(gamma: float, t: int) -> np.ndarray:
 
 
 def unrolled_velocity(grads, lr: float, gamma: float) -> np.ndarray:
-    """V_t = Σ_{i=1}^{t} γ^{t−i} α g_i from the gradients g_1 … g_t.
+    r""":math:`V_t = \sum_{i=1}^{t} \gamma^{t-i} \alpha\, g_i` from the gradients :math:`g_1, \dots, g_t`.
 
-    ``grads[i-1]`` is g_i (the notes' ∇θ_i). The notes write the sum from
-    i = 0; with V_0 = 0 there is no ∇θ_0, so it starts at i = 1.
+    ``grads[i-1]`` is :math:`g_i` (the notes' :math:`\nabla\theta_i`). The notes write the sum from
+    :math:`i = 0`; with :math:`V_0 = 0` there is no :math:`\nabla\theta_0`, so it starts at :math:`i = 1`.
 
     >>> float(unrolled_velocity([[1.0], [1.0], [1.0]], lr=0.1, gamma=0.9)[0])
     0.271
@@ -48,17 +49,19 @@ def unrolled_velocity(grads, lr: float, gamma: float) -> np.ndarray:
 
 
 def effective_memory(decay: float) -> float:
-    """1 / (1 − γ): the sum of all weights γ^k, roughly how many past steps an average remembers.
+    r""":math:`1/(1 - \gamma)`: the sum of all weights :math:`\gamma^k`, roughly how many past steps an
+    average remembers.
 
-    >>> effective_memory(0.9)
-    10.000000000000002
+    >>> round(effective_memory(0.9), 12)
+    10.0
     """
     decay = _validate.decay("gamma", "γ", decay)
     return 1.0 / (1.0 - decay)
 
 
 def ewma(values, beta: float) -> np.ndarray:
-    """The EWMA s_t = β s_{t−1} + (1 − β) x_t with s_0 = 0, for t = 1 … T (``values[t-1]`` is x_t)."""
+    r"""The EWMA :math:`s_t = \beta s_{t-1} + (1 - \beta)\, x_t` with :math:`s_0 = 0`, for
+    :math:`t = 1, \dots, T` (``values[t-1]`` is :math:`x_t`)."""
     beta = _validate.decay("beta", "β", beta)
     values = np.asarray(values, dtype=np.float64)
     out = np.empty_like(values)
@@ -70,9 +73,10 @@ def ewma(values, beta: float) -> np.ndarray:
 
 
 def ewma_weights(beta: float, t: int) -> np.ndarray:
-    """(1 − β) β^{t−i} for i = 1 … t: the weight of x_i in the EWMA s_t (s_0 = 0).
+    r""":math:`(1 - \beta)\, \beta^{t-i}` for :math:`i = 1, \dots, t`: the weight of :math:`x_i` in the EWMA
+    :math:`s_t` (:math:`s_0 = 0`).
 
-    The notes' example, β1 = 0.98:
+    The notes' example, :math:`\beta_1 = 0.98`:
 
     >>> ewma_weights(0.98, 3).round(6).tolist()
     [0.019208, 0.0196, 0.02]
@@ -83,7 +87,8 @@ def ewma_weights(beta: float, t: int) -> np.ndarray:
 
 
 def ewma_coefficients(beta: float, t_max: int) -> np.ndarray:
-    """Lower-triangular table C with C[t−1, i−1] = coefficient of x_i in s_t, for t, i = 1 … t_max.
+    r"""The lower-triangular table :math:`C` of the EWMA's coefficients: ``C[t-1, i-1]`` is the
+    coefficient of :math:`x_i` in :math:`s_t`, for :math:`t` and :math:`i` from 1 to ``t_max``.
 
     Computed by running the recursion on unit vectors, not from the closed form, so that a chapter can
     set one against the other.
@@ -93,7 +98,7 @@ def ewma_coefficients(beta: float, t_max: int) -> np.ndarray:
 
 
 def bias_correction(beta: float, t: int) -> float:
-    """1 − β^t: the sum of the EWMA weights after t steps, the number Adam divides by.
+    r""":math:`1 - \beta^t`: the sum of the EWMA weights after :math:`t` steps, the number Adam divides by.
 
     >>> round(bias_correction(0.9, 1), 12)
     0.1
@@ -103,9 +108,10 @@ def bias_correction(beta: float, t: int) -> float:
 
 
 def steps_until(beta: float, remaining: float) -> int:
-    """The first t with β^t ≤ ``remaining``: how long the start-at-zero bias lasts.
+    r"""The first :math:`t` with :math:`\beta^t \le` ``remaining``: how long the start-at-zero bias lasts.
 
-    β^t is the weight still missing from the EWMA (the part 1 − β^t does not cover).
+    :math:`\beta^t` is the weight still missing from the EWMA (the part :math:`1 - \beta^t` does not
+    cover).
 
     >>> steps_until(0.999, math.exp(-1))
     1000
@@ -130,15 +136,29 @@ def _largest_root(b, c):
 
 
 def heavy_ball_rate(lr, gamma, eigenvalues):
-    """The rate at which momentum's error shrinks per step on a quadratic, predicted by its eigenvalues.
+    r"""The rate at which momentum's error shrinks per step on a quadratic, predicted by its eigenvalues.
 
-    On J = ½ θᵀAθ, along an eigenvector of A with eigenvalue λ, momentum is the linear recursion
-    θ_t = (1 + γ − αλ) θ_{t−1} − γ θ_{t−2}: its iteration matrix [[1 + γ − αλ, −γ], [1, 0]] has the
-    roots of r² − (1 + γ − αλ) r + γ as eigenvalues. The error shrinks like ρ^t, ρ the largest modulus of r over
-    all λ (the spectral radius); ρ ≥ 1 means the run does not converge. ``lr`` (α) and ``gamma`` (γ) may
-    be arrays (they broadcast), for a map of ρ over (α, γ).
+    On :math:`J = \tfrac12 \theta^\top A \theta`, along an eigenvector of :math:`A` with eigenvalue
+    :math:`\lambda`, momentum is the linear recursion
 
-    γ = 0 is gradient descent, ρ = max over λ of abs(1 − αλ); complex roots have modulus √γ:
+    .. math::
+
+        \theta_t = (1 + \gamma - \alpha\lambda)\, \theta_{t-1} - \gamma\, \theta_{t-2}
+
+    Its iteration matrix
+
+    .. math::
+
+        \begin{pmatrix} 1 + \gamma - \alpha\lambda & -\gamma \\ 1 & 0 \end{pmatrix}
+
+    has as eigenvalues the roots of :math:`r^2 - (1 + \gamma - \alpha\lambda)\, r + \gamma`. The error
+    shrinks like :math:`\rho^t`, :math:`\rho` the largest modulus of :math:`r` over all :math:`\lambda`
+    (the spectral radius); :math:`\rho \ge 1` means the run does not converge. ``lr``
+    (:math:`\alpha`) and ``gamma`` (:math:`\gamma`) may be arrays (they broadcast), for a map of
+    :math:`\rho` over :math:`(\alpha, \gamma)`.
+
+    :math:`\gamma = 0` is gradient descent, :math:`\rho = \max_\lambda |1 - \alpha\lambda|`; complex
+    roots have modulus :math:`\sqrt{\gamma}`:
 
     >>> float(heavy_ball_rate(0.5, 0.0, [1.0, 1.5]))
     0.5
@@ -161,10 +181,18 @@ def heavy_ball_rate(lr, gamma, eigenvalues):
 
 
 def heavy_ball_optimum(lambda_min: float, lambda_max: float):
-    """(α*, γ*, ρ*): the α and γ that make momentum fastest on a quadratic, and its rate there.
+    r""":math:`(\alpha^*, \gamma^*, \rho^*)`: the :math:`\alpha` and :math:`\gamma` that make momentum
+    fastest on a quadratic, and its rate there.
 
-    α* = (2 / (√λ_max + √λ_min))², γ* = ((√κ − 1)/(√κ + 1))² and ρ* = (√κ − 1)/(√κ + 1), κ = λ_max/λ_min
-    (Polyak's heavy ball; Goh, "Why Momentum Really Works").
+    .. math::
+
+        \alpha^* = \left(\frac{2}{\sqrt{\lambda_{max}} + \sqrt{\lambda_{min}}}\right)^2
+
+        \gamma^* = \left(\frac{\sqrt{\kappa} - 1}{\sqrt{\kappa} + 1}\right)^2, \qquad
+        \rho^* = \frac{\sqrt{\kappa} - 1}{\sqrt{\kappa} + 1}
+
+    with :math:`\kappa = \lambda_{max}/\lambda_{min}` (Polyak's heavy ball; Goh, "Why Momentum
+    Really Works").
 
     >>> a, g, r = heavy_ball_optimum(1.0, 100.0)
     >>> round(a, 4), round(g, 4), round(r, 4)

@@ -69,11 +69,23 @@ def test_optimizer_docstrings_carry_their_equations():
 
 # --------------------------------------------------------------------------- what the API page shows a reader
 # Math in a docstring is typeset on the page: display equations in ``.. math::`` blocks, symbols in running
-# text as :math:`…` roles. A subscript or superscript written with braces outside them (θ_{t+1}, V_{t-1})
-# would reach the reader as raw TeX. These are the docstrings written that way so far (the optimizers of
-# gd.py, momentum.py and adam.py, and base.py's run/Trajectory); the others keep plain Unicode for now.
-TYPESET = ["GD", "GDState", "Momentum", "MomentumState", "NAG", "NAGState", "Adam", "AdamState",
-           "Optimizer", "run", "Trajectory", "DivergenceError"]
+# text as :math:`…` roles. A subscript or superscript written outside them (θ_{t+1}, V_{t-1}, G_t) would
+# reach the reader as raw TeX. These are the docstrings written that way so far: every optimizer and its
+# state, base.py's run/Trajectory, the derivations (theory.py), the trajectory readings (metrics.py) and
+# the write-it-yourself exercises (a dotted name is an attribute of optlib: "exercises.check").
+TYPESET = ["GD", "GDState", "Momentum", "MomentumState", "NAG", "NAGState", "AdaGrad", "AdaGradState",
+           "RMSProp", "RMSPropState", "Adam", "AdamState", "Optimizer", "run", "Trajectory", "DivergenceError",
+           "momentum_weights", "unrolled_velocity", "effective_memory", "ewma", "ewma_weights",
+           "ewma_coefficients", "bias_correction", "steps_until", "heavy_ball_rate", "heavy_ball_optimum",
+           "distance_to", "iterations_to_tolerance", "overshoots", "layer_movement",
+           "exercises", "exercises.check", "exercises.CheckResult"]
+
+
+def _resolve(name):
+    obj = optlib
+    for part in name.split("."):
+        obj = getattr(obj, part)
+    return obj
 
 
 def _shown_docstrings(obj):
@@ -85,35 +97,51 @@ def _shown_docstrings(obj):
                 yield f"{obj.__name__}.{name}", inspect.getdoc(member) or ""
 
 
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
 def _prose(doc: str) -> str:
-    """A docstring without its math blocks, :math: roles, ``literals`` and doctest examples."""
-    out, in_math = [], False
+    """A docstring without its math and code blocks, :math: roles, ``literals`` and doctest examples."""
+    out, block = [], None        # block: the indentation of the directive whose body is being skipped
     for line in doc.splitlines():
-        if line.strip().startswith(".. math::"):
-            in_math = True
+        if block is not None and (not line.strip() or _indent(line) > block):
             continue
-        if in_math and (not line.strip() or line.startswith(" ")):
+        block = None
+        if line.strip().startswith((".. math::", ".. code-block::")) or line.rstrip().endswith("::"):
+            block = _indent(line)
+            if not line.strip().startswith(".."):       # "text::" opens a literal block: keep the text
+                out.append(line)
             continue
-        in_math = False
         if line.lstrip().startswith((">>>", "...")):
             continue
         out.append(line)
     text = "\n".join(out)
-    text = re.sub(r":math:`[^`]*`", " ", text)
+    text = re.sub(r":[a-z]+:`[^`]*`", " ", text)      # :math:, :func:, :class:, … roles
     return re.sub(r"``[^`]*``", " ", text)
+
+
+#: a sub- or superscript written as TeX or as plain text: θ_{t+1}, β^{t−i}, G_t, x_i, θ_0, g_t²
+RAW_SCRIPT = re.compile(r"[^\W\d_][_^](\{[^}]*\}|[0-9A-Za-z]\b)")
 
 
 @pytest.mark.parametrize("name", TYPESET)
 def test_docstring_math_is_typeset(name):
-    raw = [(where, m.group(0)) for where, doc in _shown_docstrings(getattr(optlib, name))
-           for m in re.finditer(r"\w[_^]\{[^}]*\}", _prose(doc))]
+    raw = [(where, m.group(0)) for where, doc in _shown_docstrings(_resolve(name))
+           for m in RAW_SCRIPT.finditer(_prose(doc))]
     assert not raw, f"raw TeX outside :math: roles and math blocks: {raw}"
 
 
 def test_prose_guard_sees_raw_tex():
-    # the guard above is not empty: raw braces in text are found, typeset ones are not
-    assert re.search(r"\w[_^]\{", _prose("step θ_{t+1} = θ_t"))
-    assert not re.search(r"\w[_^]\{", _prose(":math:`\\theta_{t+1}`\n\n.. math::\n\n    V_{t-1}\n"))
+    # the guard above is not empty: raw sub- and superscripts in text are found, typeset ones are not
+    for raw in ("step θ_{t+1} = θ_t", "weights β^{t−i}", "the sum G_t grows", "x_i in s_t",
+                "text\n\n.. math::\n\n    V_{t-1}\n\nthen G_t"):
+        assert RAW_SCRIPT.search(_prose(raw)), raw
+    for typeset in (":math:`\\theta_{t+1}`\n\n.. math::\n\n    V_{t-1}\n",
+                    ".. warning::\n   text\n\n   .. math::\n\n       m_t\n\n   more :math:`v_t`\n",
+                    "``theta_next`` and ``G_t``", ">>> x_t = 1", "a literal::\n\n    G_t = 0\n",
+                    "lambda_min", "theta_next"):
+        assert not RAW_SCRIPT.search(_prose(typeset)), typeset
 
 
 #: words of the test machinery that a reader of the API page must not meet
@@ -122,7 +150,7 @@ TEST_WORDS = re.compile(r"nbval|pytest|tests/|test_\w+\.py")
 
 def test_api_page_text_speaks_to_students():
     text = API_MD.read_text(encoding="utf-8")
-    docs = "\n".join(doc for name in TYPESET for _, doc in _shown_docstrings(getattr(optlib, name)))
+    docs = "\n".join(doc for name in TYPESET for _, doc in _shown_docstrings(_resolve(name)))
     for where, body in (("book/api.md", text), ("the docstrings", docs)):
         m = TEST_WORDS.search(body)
         assert not m, f"{where} mentions the test machinery ({m.group(0)!r}): say it in CONTRIBUTING.md instead"

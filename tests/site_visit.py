@@ -279,14 +279,17 @@ def run_axe(pg) -> dict:
         pg.emulate_media(color_scheme=scheme)
         pg.evaluate(f"() => document.documentElement.dataset.theme = '{scheme}'")
         pg.evaluate(TRANSITIONS_DONE)  # the theme fades its colours (0.15 s): axe sees the end
+        t0 = time.perf_counter()
         if scheme == "light":
             pg.evaluate(LAYOUT, "keep")
             light = pg.evaluate(RUN_AXE, None)
             found["light"] = light["violations"]
+            found["seconds"] = {"light": round(time.perf_counter() - t0, 2)}
             continue
         moved = pg.evaluate(LAYOUT, "compare")
         only = None if moved else light["colour"]
         dark = pg.evaluate(RUN_AXE, only)
+        found["seconds"]["dark"] = round(time.perf_counter() - t0, 2)
         found["dark"] = dark["violations"]
         found["dark_rules"] = dark["ran"]
         found["dark_why"] = (f"the dark mode shows something else or elsewhere: {moved}" if moved else

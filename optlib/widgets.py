@@ -50,6 +50,13 @@ def _format(value: float, fmt: str = ".3g") -> str:
     return format(value, fmt)
 
 
+def _loop_busy(loop) -> bool:
+    """Whether other work waits in the event loop (a message being handled), besides the current callback.
+
+    asyncio keeps the callbacks ready to run in ``loop._ready``; an event loop without it counts as idle."""
+    return len(getattr(loop, "_ready", ())) > 0
+
+
 def _chunk(tag: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
 
@@ -254,6 +261,12 @@ class Explorer:
             loop.call_later(self.PREPARE_AFTER, self._prepare_one)   # the page first shows the new figure
 
     def _prepare_one(self) -> None:
+        loop = asyncio.get_running_loop()
+        if _loop_busy(loop):
+            # the kernel is handling a message (its steps wait in the loop): let it finish first, else
+            # each of its awaits would wait for one more run
+            loop.call_later(self.PREPARE_RETRY, self._prepare_one)
+            return
         self._preparing = False
         while self._plan:
             opt = self._plan.popleft()
@@ -262,7 +275,10 @@ class Explorer:
                 break
         if self._plan:
             self._preparing = True
-            asyncio.get_running_loop().call_soon(self._prepare_one)
+            loop.call_later(self.PREPARE_RETRY, self._prepare_one)
+
+    #: seconds between two prepared runs, or before trying again when the kernel is busy
+    PREPARE_RETRY = 0.005
 
     def set_values(self, values: dict) -> None:
         """Set several sliders at once ({name: value}), then re-run and redraw once."""
@@ -696,7 +712,7 @@ class Playground:
     def _prebuild_one(self) -> None:
         self._prebuild_armed = False
         idle = time.perf_counter() - max(self._last_change, self.explorer._last_update)
-        if idle < self.PREBUILD_AFTER:
+        if idle < self.PREBUILD_AFTER or _loop_busy(asyncio.get_running_loop()):
             self._arm_prebuild()
             return
         selected = tuple(self.selected())

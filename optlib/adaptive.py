@@ -123,7 +123,7 @@ class RMSProp(Optimizer):
     :math:`\alpha/\sqrt{1 - \beta}` at :math:`t = 1` down to :math:`\alpha`.
 
     Reference: the notes, "RMSProp"; Hinton, Neural Networks for Machine Learning, lecture 6e.
-    ``torch.optim.RMSprop(alpha=β)`` is the same (PyTorch calls β ``alpha``).
+    ``torch.optim.RMSprop(alpha=β)`` is the same (PyTorch calls :math:`\beta` ``alpha``).
 
     Examples
     --------

@@ -104,6 +104,7 @@ def _indent(line: str) -> int:
 def _prose(doc: str) -> str:
     """A docstring without its math and code blocks, :math: roles, ``literals`` and doctest examples."""
     out, block = [], None        # block: the indentation of the directive whose body is being skipped
+    example = False              # inside a doctest example (its >>> lines and its output)
     for line in doc.splitlines():
         if block is not None and (not line.strip() or _indent(line) > block):
             continue
@@ -114,7 +115,11 @@ def _prose(doc: str) -> str:
                 out.append(line)
             continue
         if line.lstrip().startswith((">>>", "...")):
+            example = True
             continue
+        if example and line.strip():                    # what an example prints
+            continue
+        example = False
         out.append(line)
     text = "\n".join(out)
     text = re.sub(r":[a-z]+:`[^`]*`", " ", text)      # :math:, :func:, :class:, … roles
@@ -132,6 +137,17 @@ def test_docstring_math_is_typeset(name):
     assert not raw, f"raw TeX outside :math: roles and math blocks: {raw}"
 
 
+#: a Greek letter or a math sign written as plain text, beside typeset symbols (R13 of the review)
+PLAIN_SYMBOL = re.compile(r"[α-ωΑ-Ω∇√]")
+
+
+@pytest.mark.parametrize("name", TYPESET)
+def test_docstring_symbols_are_typeset(name):
+    plain = [(where, m.group(0)) for where, doc in _shown_docstrings(_resolve(name))
+             for m in PLAIN_SYMBOL.finditer(_prose(doc))]
+    assert not plain, f"plain-text symbols outside :math: roles and math blocks: {plain}"
+
+
 def test_prose_guard_sees_raw_tex():
     # the guard above is not empty: raw sub- and superscripts in text are found, typeset ones are not
     for raw in ("step θ_{t+1} = θ_t", "weights β^{t−i}", "the sum G_t grows", "x_i in s_t",
@@ -142,6 +158,8 @@ def test_prose_guard_sees_raw_tex():
                     "``theta_next`` and ``G_t``", ">>> x_t = 1", "a literal::\n\n    G_t = 0\n",
                     "lambda_min", "theta_next"):
         assert not RAW_SCRIPT.search(_prose(typeset)), typeset
+    assert PLAIN_SYMBOL.search(_prose("the rate α falls")) and PLAIN_SYMBOL.search(_prose(">>> 1\n1\n\nγ"))
+    assert not PLAIN_SYMBOL.search(_prose(">>> print('α')\nα = 1\n\n:math:`\\alpha` ``γ``"))
 
 
 #: words of the test machinery that a reader of the API page must not meet

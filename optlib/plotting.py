@@ -93,16 +93,20 @@ def jshtml(animation, frame_format: str = "png", **kwargs) -> str:
 
 @contextlib.contextmanager
 def _one_draw_per_frame(fig):
-    """While an animation is saved: no screen redraw after each frame, and the layout solved only once.
+    """While an animation is saved: each frame drawn once, by one canvas, with the layout solved once.
 
     ``Animation.save`` updates a frame, calls ``canvas.draw_idle()`` (a full draw, for a screen that
     frames saved to files do not have), then ``savefig``, which solves the layout engine's layout at the
     saving dpi and draws the frame for its image. Here ``draw_idle`` does nothing, and once the first frame
-    is saved its layout stays: the later frames are drawn once each, with no layout to solve.
+    is saved its layout stays: the later frames are drawn once each, with no layout to solve. A figure
+    already closed (``plt.close``) has a bare canvas, for which ``savefig`` makes a new Agg canvas, and a
+    new renderer with empty text caches, at every frame; here one Agg canvas draws them all.
     """
     import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    canvas, engine = fig.canvas, fig.get_layout_engine()
+    own_canvas, engine = fig.canvas, fig.get_layout_engine()
+    canvas = own_canvas if isinstance(own_canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)  # the figure's, now
     saved = {name: vars(obj)[name] for obj, name in ((canvas, "draw_idle"), (fig, "savefig")) if name in vars(obj)}
     savefig = fig.savefig
 
@@ -126,6 +130,8 @@ def _one_draw_per_frame(fig):
                 delattr(obj, name)
         if engine is not None:
             fig.set_layout_engine(engine)
+        if canvas is not own_canvas:
+            fig.set_canvas(own_canvas)
 
 
 def plot_trajectory(ax, trajectory, label: Optional[str] = None, **kw):

@@ -48,7 +48,7 @@ def _frames(html):
 @pytest.mark.parametrize("layout", [True, False], ids=["constrained layout", "no layout engine"])
 def test_jshtml_frames_are_matplotlibs(layout):
     fig, anim = _animation(layout)
-    engine = fig.get_layout_engine()
+    engine, canvas = fig.get_layout_engine(), fig.canvas   # a closed figure's bare canvas
     ours = _frames(jshtml(anim))
     _, again = _animation(layout)
     theirs = _frames(again.to_jshtml())
@@ -59,8 +59,8 @@ def test_jshtml_frames_are_matplotlibs(layout):
         # (1e-16 of the figure) from one solve to the next, which may turn a few edge pixels by one level
         differ = np.abs(a - b).max(axis=2)
         assert differ.max() <= 2 and np.count_nonzero(differ) <= 50
-    # the figure is left as it was: its layout engine, and no patched method
-    assert fig.get_layout_engine() is engine
+    # the figure is left as it was: its layout engine, its canvas, and no patched method
+    assert fig.get_layout_engine() is engine and fig.canvas is canvas
     assert "draw_idle" not in vars(fig.canvas) and "savefig" not in vars(fig)
 
 

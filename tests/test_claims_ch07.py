@@ -16,6 +16,8 @@ QUOTED_INPUTS = {
     "100": "exercise 3's number of steps, an input of the question",
     "1e-12": "the tolerance of the agreement checks, quoted again in exercise 2's solution",
     "200": "the number of steps of the Adam(β1 = 0)/RMSProp check, quoted again in exercise 2's solution",
+    "α = 1e-4": "the smallest α of the tuning grid (optlib.tuning.ALPHA_GRID), an input of every tuned run",
+    "α = 10": "the largest α of the tuning grid",
 }
 
 

@@ -24,6 +24,10 @@ QUOTED_INPUTS = {
     "1e-10": "the probe: the relative disturbance of the gradients that finds chaotic runs",
     "1e-3": "exercise 2's looser tolerance (tol=1e-3), quoted in its solution",
     "1e-16": "the unit round-off of double precision, a constant of the arithmetic, not a result",
+    "0.9": "the notes' γ (\"Momentum in most cases γ = 0.9\"), the operand of 1/(1 − 0.9) = 10",
+    "α = 1e-4": "the smallest α of the tuning grid (optlib.tuning.ALPHA_GRID), an input of every tuned run",
+    "α = 10": "the largest α of the tuning grid",
+    "T = 1e4": "the length of the two AdaGrad runs (full batch and mini-batch) of the section on its shrinking rate",
 }
 
 CHAIN = dict(depth=10, width=4, seed=0)

@@ -139,6 +139,13 @@ def pytest_report_header(config):
     return None
 
 
+def pytest_terminal_summary(terminalreporter):
+    """At the end (also under -q): which build the site tests tested."""
+    if BUILD_SOURCE:
+        terminalreporter.write_line(f"site tests: tested {BUILD_SOURCE[0]}")
+
+
+BUILD_SOURCE: list = []  # what built_book returned: make book's build (copied) or a fresh one, and why
 SITE_TEST_FILES = {"test_site.py", "test_a11y.py", "test_phone.py", "test_pdf.py", "test_reader_view.py"}
 
 
@@ -155,10 +162,12 @@ def built_book(tmp_path_factory):
     out = tmp_path_factory.mktemp("book")
     reused = _reuse_make_book(out)
     if reused:
+        BUILD_SOURCE.append(reused["source"])
         yield reused
         return
     html = out / "_build" / "html"
-    result = {"html": html, "source": f"built into {out} ({BUILD_REASON['why']})"}
+    result = {"html": html, "source": f"a fresh build into {out} ({BUILD_REASON['why']})"}
+    BUILD_SOURCE.append(result["source"])
     # The two builds run at the same time (two processes: about half the wall time on two cores). The
     # website is told that the PDF will be beside it (READER_PDF_PENDING, pdf/reader_ext.py), so its pages
     # link it as after `make book`; the PDF is copied in when it is done (test_pdf.py checks the link's

@@ -114,3 +114,17 @@ def test_heatmap_fits_the_column_and_marks_every_run():
     texts = [t.get_text() for t in axes[0].texts]
     assert len(texts) == 2 * 11 and "63" in texts and "div" in texts and "—" in texts
     plt.close(fig)
+
+
+def test_disturbed_gradients_are_one_draw_per_call():
+    # the factors are drawn a block of calls at a time: the same numbers as one draw per call
+    from optlib.tuning import _disturbed
+
+    grad = lambda th: np.array([1.0, -2.0, 3.0]) * th  # noqa: E731
+    theta = np.array([0.5, 1.5, -2.0])
+    for block in (1, 3, 256):
+        rng = np.random.default_rng(0)
+        g = _disturbed(grad, 1e-4, block=block)
+        for _ in range(10):
+            expected = grad(theta) * (1.0 + 1e-4 * rng.uniform(-1.0, 1.0, 3))
+            assert np.array_equal(g(theta), expected)

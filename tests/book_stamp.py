@@ -87,8 +87,10 @@ def inputs() -> dict:
             "files": {str(p.relative_to(ROOT)): _sha(p) for p in input_files()}}
 
 
-def output_files(html: Path = HTML, pdf_dir: Path = PDF_DIR, log: Path = LOG) -> dict:
-    """{name: path} of what the site tests read: every file of the HTML folder, the PDF, its report, the log."""
+def output_files(html: Path | None = None, pdf_dir: Path | None = None, log: Path | None = None) -> dict:
+    """{name: path} of what the site tests read: every file of the HTML folder, the PDF, its report, the log
+    (by default those of _build)."""
+    html, pdf_dir, log = html or HTML, pdf_dir or PDF_DIR, log or LOG
     out = {f"html/{p.relative_to(html)}": p for p in sorted(html.rglob("*")) if p.is_file()}
     for name in (PDF_NAME, "make_pdf.json"):
         if (pdf_dir / name).is_file():

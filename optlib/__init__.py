@@ -21,6 +21,7 @@ from . import exercises  # optlib.exercises.check: the write-it-yourself exercis
 from .gd import GD, GDState
 from .metrics import distance_to, iterations_to_tolerance, layer_movement, overshoots
 from .momentum import NAG, Momentum, MomentumState, NAGState
+from .source import code_of
 from .problems import (LeastSquares, Plateau, Problem, Quadratic, Rosenbrock, Saddle, SigmoidChain,
                        TwoLayerNet, linear_regression, quadratic, sparse_regression, two_moons)
 from . import tuning
@@ -45,8 +46,8 @@ __all__ = [
     "ewma_coefficients", "bias_correction", "steps_until", "heavy_ball_rate", "heavy_ball_optimum",
     # the one tuning protocol of the book (optlib.tuning)
     "tune",
-    # reading a trajectory
-    "distance_to", "iterations_to_tolerance", "overshoots", "layer_movement",
+    # reading a trajectory, and the code
+    "code_of", "distance_to", "iterations_to_tolerance", "overshoots", "layer_movement",
     # problems
     "Problem", "Quadratic", "quadratic", "Rosenbrock", "Saddle", "Plateau", "SigmoidChain",
     "LeastSquares", "linear_regression", "sparse_regression", "two_moons", "TwoLayerNet",

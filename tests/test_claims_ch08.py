@@ -281,3 +281,14 @@ def test_adagrad_lands_in_one_step_only_when_the_axes_are_the_coordinates():
         p = optlib.quadratic(100, rotate=rotate)
         th1 = optlib.run(optlib.AdaGrad(1.0), p.grad, p.theta0, 1).thetas[1]
         assert (p.loss(th1) < 1e-12) == lands
+
+
+def test_a_tie_goes_to_the_smaller_alpha():
+    # "The best α is the one with the fewest iterations (a tie goes to the smaller α)". On J = ½‖θ‖²
+    # (κ = 1, λ = 1) GD multiplies θ by 1 − α, so α = 0.5 and α = 1.5 give the same losses and the same count.
+    bowl = optlib.quadratic(1.0)
+    for alphas in ((0.5, 1.5), (1.5, 0.5)):
+        res = tuning.tune(optlib.GD, bowl, alphas=alphas)
+        counts = [t.iterations for t in res.trials]
+        assert counts[0] == counts[1] is not None
+        assert res.lr == 0.5

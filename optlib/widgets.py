@@ -1,4 +1,4 @@
-"""Sliders for running the book's notebooks live, built so that tests can drive them from Python.
+"""Sliders for running the book's notebooks live, built so that they can be driven from Python too.
 
 An :class:`Explorer` re-runs one or more optimizers on a problem whenever a slider moves, and redraws
 a matplotlib figure: the path over the contours (for 2-D problems) and the loss curve. Its callback is
@@ -29,12 +29,19 @@ from .plotting import contour, style
 class Param(NamedTuple):
     """One slider: its range, step, starting value, label (the notes' symbol) and scale."""
 
+    #: the smallest value (for a log slider, the exponent of 10 of the smallest value)
     min: float
+    #: the largest value (for a log slider, the exponent of 10 of the largest value)
     max: float
+    #: the step between two positions of the handle (for a log slider, in the exponent)
     step: float
+    #: the starting value (for a log slider, the value itself, not its exponent)
     value: float
+    #: the label, the notes' symbol (α, γ, β1, …)
     label: str
-    log: bool = False  # for a log slider, min and max are exponents of 10
+    #: True for a log slider, whose handle moves the exponent of 10
+    log: bool = False
+    #: the format of the value shown beside the handle
     readout_format: str = ".3g"
 
 
@@ -194,7 +201,7 @@ class Explorer:
 
         A value within a hair (10⁻⁹) of one of its slider's steps is that step, written as Python writes
         it: the browser computes a step as 0.9100000000000001 or 10^−1.5 with its own last bits, and the
-        same move must find the same run (see :meth:`_prepare_next`)."""
+        same move must find the same run (see ``_prepare_next``)."""
         return {name: self._on_grid(name, s.value) for name, s in self.sliders.items()}
 
     def _on_grid(self, name: str, value: float) -> float:
@@ -369,7 +376,7 @@ class Explorer:
     #: matplotlib's log tick formatter overflows.
     CEILING = 1e6
 
-    #: resolution of the live figure in dots per inch: the book's (:data:`optlib.plotting.DPI`)
+    #: the live figure's resolution in dots per inch, the book's (:data:`optlib.plotting.DPI`)
     DPI = plotting.DPI
 
     def _set_loss_limits(self, lows: list, highs: list, starts: list) -> None:

@@ -16,8 +16,9 @@ def code_of(obj) -> str:
     written for the API page's typesetting, would only stand in the way there.
 
     >>> import inspect, optlib
-    >>> first = optlib.AdaGrad.effective_lr.__doc__.strip().splitlines()[0]   # its docstring's first line
-    >>> first in inspect.getsource(optlib.AdaGrad.effective_lr), first in code_of(optlib.AdaGrad.effective_lr)
+    >>> f = optlib.AdaGrad.effective_lr
+    >>> first = f.__doc__.strip().splitlines()[0]     # its docstring's first line
+    >>> first in inspect.getsource(f), first in code_of(f)
     (True, False)
     >>> print(code_of(optlib.GD.step).splitlines()[0])
         def step(self, grad: Grad, theta: np.ndarray, state: GDState):

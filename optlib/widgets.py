@@ -76,7 +76,9 @@ def png_bytes(rgba) -> bytes:
     that PIL's adaptive row filters take (which try five filters on every row). The alpha channel is
     dropped: the live figure is opaque (its background is white).
 
-    >>> img = np.zeros((2, 3, 4), np.uint8); img[..., 3] = 255; img[0, 1, :3] = (10, 20, 30)
+    >>> img = np.zeros((2, 3, 4), np.uint8)
+    >>> img[..., 3] = 255
+    >>> img[0, 1, :3] = (10, 20, 30)
     >>> from PIL import Image; import io
     >>> back = np.asarray(Image.open(io.BytesIO(png_bytes(img))))
     >>> back.shape, back[0, 1].tolist(), bool((back == img[..., :3]).all())

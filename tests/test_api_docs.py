@@ -130,10 +130,15 @@ def _prose(doc: str) -> str:
 RAW_SCRIPT = re.compile(r"[^\W\d_][_^](\{[^}]*\}|[0-9A-Za-z]\b)")
 
 
+def _found(name: str, pattern: re.Pattern) -> list:
+    """(where, text) of every match of ``pattern`` in the prose of the docstrings the page shows for ``name``."""
+    return [(where, m.group(0)) for where, doc in _shown_docstrings(_resolve(name))
+            for m in pattern.finditer(_prose(doc))]
+
+
 @pytest.mark.parametrize("name", TYPESET)
 def test_docstring_math_is_typeset(name):
-    raw = [(where, m.group(0)) for where, doc in _shown_docstrings(_resolve(name))
-           for m in RAW_SCRIPT.finditer(_prose(doc))]
+    raw = _found(name, RAW_SCRIPT)
     assert not raw, f"raw TeX outside :math: roles and math blocks: {raw}"
 
 
@@ -143,8 +148,7 @@ PLAIN_SYMBOL = re.compile(r"[α-ωΑ-Ω∇√]")
 
 @pytest.mark.parametrize("name", TYPESET)
 def test_docstring_symbols_are_typeset(name):
-    plain = [(where, m.group(0)) for where, doc in _shown_docstrings(_resolve(name))
-             for m in PLAIN_SYMBOL.finditer(_prose(doc))]
+    plain = _found(name, PLAIN_SYMBOL)
     assert not plain, f"plain-text symbols outside :math: roles and math blocks: {plain}"
 
 

@@ -23,7 +23,7 @@ Not every number of the prose is a result. What is not is allowed explicitly, wi
 Integers below 10 are not checked (chapter numbers, "two panels", t = 1, indices), nor section numbers,
 labels, links, inline code and code blocks, a citation's year "(1964)" and Python's versions.
 
-The second test is the guard's own test: it changes the last digit of every quoted number, one at a time,
+The second test is the guard's own test: it changes every digit of every quoted number, one at a time,
 up and down, and requires the changed prose to fail the first test. A quoted number that would still pass
 after a one-digit change is not guarded (a neighbouring value is printed in the same section, or allowed),
 and the prose must quote it so that it is.
@@ -282,20 +282,21 @@ def matches(q: str, printed) -> bool:
 
 
 def _one_digit_changes(q: str) -> list[str]:
-    """q with its last significant digit moved by one up and down (the mutations the guard must catch);
-    for a power of ten (1e-4, written 10^{-4}) its exponent."""
+    """q with one of its digits moved by one, up or down, every digit in turn from the last (the mutations
+    the guard must catch: 168 -> 169, 167, 178, 158, 268, 068 is not a number written so); for a power of
+    ten (1e-4, written 10^{-4}) its exponent."""
     s = q.replace(",", "")
     mant, sep, exp = s.lower().partition("e")
     if sep and mant == "1":        # a power of ten, 10^{-4}: the digit a reader sees change is the exponent's
         return [f"1e{int(exp) + d}" for d in (1, -1) if int(exp) + d != 0]
-    i = max(k for k, c in enumerate(mant) if c.isdigit())
     out = []
-    for delta in (1, -1):
-        d = int(mant[i]) + delta
-        if 0 <= d <= 9:
+    for i in sorted((k for k, c in enumerate(mant) if c.isdigit()), reverse=True):
+        for delta in (1, -1):
+            d = int(mant[i]) + delta
             new = mant[:i] + str(d) + mant[i + 1:]
-            if float(new) != 0:
-                out.append(new + (sep + exp if sep else ""))
+            if not 0 <= d <= 9 or float(new) == 0 or (d == 0 and i == 0 and new[1:2].isdigit()):
+                continue           # not a digit, zero, or a leading zero (068)
+            out.append(new + (sep + exp if sep else ""))
     return out
 
 
@@ -517,7 +518,9 @@ def test_the_guard_reads_prose_as_intended():
     printed = printed_numbers("rate 0.63212  steps: 139  eps 2.22e-16  4096")
     assert matches("0.632", printed) and matches("139", printed) and matches("2.2e-16", printed)
     assert not matches("0.633", printed) and not matches("138", printed) and not matches("1e-6", printed)
-    assert _one_digit_changes("0.632") == ["0.633", "0.631"] and _one_digit_changes("2.2e-16") == ["2.3e-16", "2.1e-16"]
+    assert _one_digit_changes("0.632") == ["0.633", "0.631", "0.642", "0.622", "0.732", "0.532", "1.632"]
+    assert _one_digit_changes("2.2e-16") == ["2.3e-16", "2.1e-16", "3.2e-16", "1.2e-16"]
+    assert _one_digit_changes("168") == ["169", "167", "178", "158", "268"]
     assert _one_digit_changes("1e-4") == ["1e-3", "1e-5"]
     assert passes("11", None, Evidence("loss 1.08e+01, 139 steps"), {}) is False
     assert [ok for ok, _ in _arithmetic(_normalize_math("$\\sqrt{2} \\approx 1.4142$ and $\\sqrt{2} = 1.5$")).values()] == \

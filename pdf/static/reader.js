@@ -155,7 +155,28 @@
     };
     Search.readerWrapped = true;
   }
-  function fixAll() { mergeStreams(); fixSearchExcerpts(); fixSearch(); fixFolds(); fixThemeSwitch(); fixSidebar(); markScrollers(); afterMath(); }
+  // A figure on a phone: shrunk to the column, its 9-point text (12.5 px at the book's 100 dpi) would be
+  // 4-5 px. It keeps at least MIN_FIGURE_SCALE of its natural width, so that its text stays 9 px or more,
+  // and its output box scrolls sideways instead, marked like every box that scrolls (above). Animations
+  // keep their own sizing (their controls must stay in view).
+  var MIN_FIGURE_SCALE = 0.72;
+  function keepFiguresReadable() {
+    document.querySelectorAll(".cell_output img").forEach(function (img) {
+      if (img.closest(".animation")) return;
+      if (!img.naturalWidth) {
+        if (!img.dataset.readerWaits) {
+          img.dataset.readerWaits = "1";
+          img.addEventListener("load", function () { keepFiguresReadable(); markScrollers(); }, { once: true });
+        }
+        return;
+      }
+      var box = img.closest(".cell_output"), least = Math.round(img.naturalWidth * MIN_FIGURE_SCALE);
+      var narrow = box && box.clientWidth > 0 && box.clientWidth < least;
+      img.style.minWidth = narrow ? least + "px" : "";
+    });
+  }
+  window.addEventListener("resize", function () { keepFiguresReadable(); markScrollersSoon(); });
+  function fixAll() { mergeStreams(); fixSearchExcerpts(); fixSearch(); fixFolds(); fixThemeSwitch(); fixSidebar(); keepFiguresReadable(); markScrollers(); afterMath(); }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", fixAll);
   } else {

@@ -17,6 +17,7 @@ QUOTED_INPUTS = {
     "10 rows": "an input: the rows in which optlib.sparse_regression's rarest category is present (p = 0.01 of "
                "m = 1000), quoted again in exercise 3",
     "1000 rows": "an input: the rows of optlib.sparse_regression (m = 1000)",
+    "2000 mini-batches": "an input: the number of mini-batches drawn at θ* (batch_grads(n_batches=2000))",
     "1000": "an input: the rows of optlib.sparse_regression (m = 1000), quoted in exercise 3",
     "100": "an input of exercise 2: the hundredfold fall it asks for (1 % of the first rate, so √t = 100)",
     "α = 0.5": "an input: AdaGrad's α on the sparse problem (optlib.AdaGrad(lr=0.5))",
@@ -57,7 +58,7 @@ def test_one_alpha_cannot_suit_both_dense_features():
 
 
 def test_standardizing_a_rare_column_makes_it_dense(sparse):
-    # "the column is no longer sparse (all 1000 entries are non-zero ...)"
+    # "the column is no longer sparse (it is non-zero on all 1000 rows ...)"
     rare = _rare(sparse)
     assert np.count_nonzero(sparse.X[:, rare]) == 10
     assert np.count_nonzero(sparse.standardized().X[:, rare]) == len(sparse.X) == 1000
@@ -155,8 +156,8 @@ def test_epsilon_keeps_an_unseen_coordinate_finite(sparse):
 
 
 def test_adagrad_is_scale_free_up_to_epsilon_and_gd_is_not():
-    # "AdaGrad's differ only through ε: by 1.9e-8 at c = 1/100 and a hundred times less at c = 100 ... GD's
-    # iterates depend on c"
+    # "AdaGrad's differ only through ε: by 1.9e-8 at the smallest c and a hundred times less at the largest ...
+    # GD's iterates depend on c"
     dense = optlib.linear_regression(scales=(1.0, 10.0))
     final = {}
     for c in (1.0, 0.01, 100.0):

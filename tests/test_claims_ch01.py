@@ -12,7 +12,6 @@ QUOTED_INPUTS = {
     "α = 0.1": "α of the hand-computed step (alpha = 0.1 in its cell)",
     "10": "λ_max = κ = 10 of the chapter's quadratic (optlib.quadratic(condition_number=10))",
     "T = 30": "the number of steps of the three runs and of the animation (steps=30 in their cells)",
-    "30": "the wide feature's range in exercise 3 (scales=(1, 30))",
     "1.05": "the factor above the bound of the 'too large' run and of the animation's last α",
     "κ = 100": "κ of the comparison in exercise 2",
     "1e-6": "the tolerance of the iteration counts",

@@ -21,7 +21,6 @@ QUOTED_INPUTS = {
     "γ = 0.99": "the top of the sliders' γ range (optlib.widgets.nag_explorer), which the reader is invited to try",
     "κ = 100": "κ of the ill-conditioned quadratic the sliders and the animation run on",
     "1000": "the steps of every run of the tuning protocol (optlib.tuning.STEPS)",
-    "1e-6": "the tuning tolerance on the loss gap (optlib.tuning.TOL)",
 }
 
 # the four problems, the optimizers and the tuned runs are chapter 3's (the same table, one more column)

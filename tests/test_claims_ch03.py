@@ -20,22 +20,19 @@ QUOTED_INPUTS = {
     "κ = 100": "κ of the ill-conditioned quadratic (optlib.quadratic(100.0))",
     "γ = 0.5": "one of the four γ of the weights figure (gammas in its cell)",
     "γ = 0.99": "one of the four γ of the weights figure (gammas in its cell)",
-    "0.5": "|θ_2| ≥ 0.5, the threshold for having left the saddle",
     "α = 0.037": "α below the stability limit tried in exercise ch3-ex3",
     "α = 0.039": "α above the stability limit tried in exercise ch3-ex3",
     "0.037": "α below the stability limit tried in exercise ch3-ex3",
     "0.039": "α above the stability limit tried in exercise ch3-ex3",
     "10": "the largest α of the tuning grid (10^(k/2), k = −8 … 2); also the memory 1/(1 − 0.9) = 10",
-    "40": "t = 40 of the weights figure",
-    "60": "the length of the run that checks the unrolled sum",
-    "100": "κ = 100 of the ill-conditioned quadratic; λ_max = 100; 100 steps of the animation",
-    "200": "the length of the γ = 0 run",
+    "T = 100": "the length of the run of the velocity table (steps=100) and of the rate map's runs "
+               "(measured_rate's steps)",
+    "λmax = 1.5": "the largest eigenvalue of the well-conditioned quadratic, optlib.quadratic(1.5)",
+    "λmax = 100": "the largest eigenvalue of the ill-conditioned quadratic, optlib.quadratic(100.0)",
     "1000": "the steps of every run of the tuning protocol (optlib.tuning.STEPS)",
     "1e-4": "the smallest α of the tuning grid",
-    "1e-6": "the tuning tolerance on the loss gap (optlib.tuning.TOL); δ = 1e-6 of the saddle's start",
     "1e-12": "a generous bound on the relative change rounding makes to an error (a double's ε is 2.2e-16), "
              "the premise of the robustness argument for the counts",
-    "1.5": "κ = 1.5 of the well-conditioned quadratic, its largest eigenvalue",
 }
 
 ROUND, VALLEY = optlib.quadratic(1.5), optlib.quadratic(100.0)
@@ -159,13 +156,14 @@ def test_measured_rate_agrees_with_the_spectral_radius(kappa, margin):
 
 def test_rate_map_claims():
     # round bowl: "the best momentum is almost gradient descent (γ* near 0). Along the notes' γ = 0.9 no α
-    # does better than √γ = 0.9487 per step, against GD's best 0.2000"
+    # does better than √γ = 0.9487 per step, against GD's best (κ − 1)/(κ + 1) = (1.5 − 1)/(1.5 + 1) = 0.2"
     a, g, r = theory.heavy_ball_optimum(1.0, 1.5)
     assert g < 0.02
     fine = np.geomspace(1e-4, 4.0, 4001) / 1.5
     assert theory.heavy_ball_rate(fine, 0.9, [1.0, 1.5]).min() == pytest.approx(np.sqrt(0.9), abs=1e-9)
     assert float(theory.heavy_ball_rate(2 / 2.5, 0.0, [1.0, 1.5])) == pytest.approx(0.2)
-    # valley: "momentum's best rate ... beats GD's best: 0.8182 against 0.9802 per step"
+    # valley: "momentum's best rate, (√100 − 1)/(√100 + 1) ≈ 0.8182 per step, beats GD's best,
+    # (100 − 1)/(100 + 1) ≈ 0.9802"
     a, g, r = theory.heavy_ball_optimum(1.0, 100.0)
     gd_best = float(theory.heavy_ball_rate(2 / 101, 0.0, [1.0, 100.0]))
     assert r < gd_best and round(r, 4) == 0.8182 and round(gd_best, 4) == 0.9802
@@ -187,9 +185,9 @@ def test_momentum_stability_limit_on_a_run():
 
 
 def test_momentum_is_bad_on_a_round_bowl_and_good_on_an_elongated_one():
-    # "momentum with γ = 0.9 needs 123 iterations at its tuned α, 12.30 times as many as GD at its own"
+    # "momentum with γ = 0.9 needs 123/10 = 12.3 times as many iterations as GD, each at its tuned α"
     assert 10 < tuned("round", "Momentum").iterations / tuned("round", "GD").iterations < 15
-    # "momentum needs 168 iterations against GD's 653, about four times fewer"
+    # "momentum needs about four times fewer iterations than GD (653/168 ≈ 3.887)"
     assert tuned("valley", "Momentum").iterations == 168     # the one number of chapters 3, 4, 7 and 8
     assert 3.5 < tuned("valley", "GD").iterations / tuned("valley", "Momentum").iterations < 4.5
 
@@ -198,12 +196,14 @@ def test_momentum_leaves_sooner_but_is_slower_on_the_saddle_and_faster_on_the_pl
     # "both optimizers tuned to the same α there"
     for p in ("saddle", "plateau"):
         assert tuned(p, "GD").lr == tuned(p, "Momentum").lr
-    # "momentum leaves the flat region sooner than GD: 1.81 times sooner on the saddle, 4.85 on the plateau"
+    # "momentum leaves the flat region sooner than GD: 49/27 ≈ 1.81 times sooner on the saddle, 223/46 ≈ 4.85
+    # times on the plateau"
     assert leave("saddle", "GD") > 1.5 * leave("saddle", "Momentum")
     assert leave("plateau", "GD") > 4 * leave("plateau", "Momentum")
     # "On the saddle it reaches the tolerance *later* than GD (144 iterations, 2.53 times GD's)"
     assert tuned("saddle", "Momentum").iterations > 2 * tuned("saddle", "GD").iterations
-    # "on the plateau it still arrives first ..., because there leaving is nearly all of GD's cost"
+    # "on the plateau it still arrives first, 226 − 178 = 48 iterations before GD, because there leaving is
+    # nearly all of GD's cost (223/226 ≈ 0.987)"
     assert tuned("plateau", "Momentum").iterations < tuned("plateau", "GD").iterations
     assert leave("plateau", "GD") > 0.95 * tuned("plateau", "GD").iterations
 

@@ -248,7 +248,7 @@ class Evidence:
     def __init__(self, output_text: str):
         self.printed = _Sorted(sorted(printed_numbers(output_text)))
         self.integers = _Sorted(sorted(abs(int(m.group(0).replace(",", ""))) for m in
-                                       re.finditer(r"(?<![\w.])\d+(?:,\d{3})*(?![\w.]|\.\d)", output_text)))
+                                       re.finditer(r"(?<![\w.])(?<![eE][-+])\d+(?:,\d{3})*(?![\w.]|\.\d)", output_text)))
         self.settings = printed_settings(output_text)
         self.text = output_text
 
@@ -523,6 +523,7 @@ def test_the_guard_reads_prose_as_intended():
     assert _one_digit_changes("168") == ["169", "167", "178", "158", "268"]
     assert _one_digit_changes("1e-4") == ["1e-3", "1e-5"]
     assert passes("11", None, Evidence("loss 1.08e+01, 139 steps"), {}) is False
+    assert passes("20", None, Evidence("g ⊙ g ≤ 1e-20: True"), {}) is False     # an exponent is no integer
     assert [ok for ok, _ in _arithmetic(_normalize_math("$\\sqrt{2} \\approx 1.4142$ and $\\sqrt{2} = 1.5$")).values()] == \
         [True, True, False, False]
     assert [s for _, s, _ in quotes(_normalize_math("ε = $10^{-8}$"))] == ["ε"]

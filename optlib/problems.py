@@ -91,10 +91,10 @@ class Quadratic(Problem):
 
 def quadratic(condition_number: float = 10.0, dim: int = 2, *, rotate: bool = False, seed: int = 0,
               theta0=None) -> Quadratic:
-    """A quadratic with eigenvalues from 1 to κ = ``condition_number`` (geometrically spaced).
+    r"""A quadratic with eigenvalues from 1 to κ = ``condition_number`` (geometrically spaced).
 
     With ``rotate=True`` the axes are turned by a random orthogonal matrix drawn from ``seed``;
-    otherwise A is diagonal, A = diag(1, …, κ). The minimizer is 0 and θ_0 defaults to (1, …, 1).
+    otherwise A is diagonal, A = diag(1, …, κ). The minimizer is 0 and :math:`\theta_0` defaults to (1, …, 1).
     """
     kappa = float(condition_number)
     if not np.isfinite(kappa) or kappa < 1:
@@ -135,7 +135,7 @@ class Rosenbrock(Problem):
 class Saddle(Problem):
     r"""J(x, y) = ½x² + ¼y⁴ − ½y²: a saddle point at the origin between two minima at (0, ±1).
 
-    Along x the origin is a minimum, along y a maximum. Started at (x_0, δ), gradient descent first
+    Along x the origin is a minimum, along y a maximum. Started at :math:`(x_0, \delta)`, gradient descent first
     slides to the saddle, where ∇J ≈ 0, and leaves it along y only as fast as δ lets it: near the
     origin y grows like (1 + α)^t δ. J is bounded below (f_min = −¼), so every run can settle.
     """
@@ -160,7 +160,7 @@ class Saddle(Problem):
 class Plateau(Problem):
     r"""J(θ) = 1 − exp(−‖θ‖² / (2w²)): a well of width w in a plateau that is flat far away.
 
-    At distance r from the minimum the gradient has size (r/w²) e^{−r²/(2w²)}: it shrinks faster
+    At distance r from the minimum the gradient has size :math:`(r/w^2)\, e^{-r^2/(2w^2)}`: it shrinks faster
     than exponentially as the start moves out onto the plateau, and so does plain GD's progress.
     """
 
@@ -188,13 +188,16 @@ class Plateau(Problem):
 class SigmoidChain(Problem):
     r"""A chain of ``depth`` sigmoid layers of ``width`` units, the deep network of the notes' "Vanishing Gradient".
 
-    a_0 = x, z_l = W_l a_{l−1} + b_l, a_l = σ(z_l) for l = 1 … L, and J = 1/(2m) Σ ‖a_L − y‖² over a
-    batch of m inputs. Backpropagation carries δ_l = ∂J/∂z_l down the chain,
+    .. math:: a_0 = x, \quad z_l = W_l a_{l-1} + b_l, \quad a_l = \sigma(z_l) \quad (l = 1, \dots, L),
+       \qquad J = \frac{1}{2m} \sum \lVert a_L - y \rVert^2
+
+    over a batch of m inputs. Backpropagation carries :math:`\delta_l = \partial J/\partial z_l` down the
+    chain,
 
     .. math:: \delta_{l} = \sigma'(z_l) \odot (W_{l+1}^\top \delta_{l+1}), \qquad \sigma' \le \tfrac14,
 
     so each layer multiplies the gradient by a factor that is usually below one: the gradient of the
-    first layers vanishes. θ is all W_l and b_l flattened, layer by layer.
+    first layers vanishes. θ is all :math:`W_l` and :math:`b_l` flattened, layer by layer.
     """
 
     def __init__(self, depth: int = 10, width: int = 4, n_samples: int = 32, weight_scale: float = 1.0,
@@ -216,7 +219,7 @@ class SigmoidChain(Problem):
     _memo = None  # (θ's key, the activations a_0 … a_L at θ): see forward
 
     def unpack(self, theta):
-        """Split θ into the lists [W_1 … W_L] and [b_1 … b_L]."""
+        r"""Split θ into the lists :math:`[W_1, \dots, W_L]` and :math:`[b_1, \dots, b_L]`."""
         theta = np.asarray(theta, dtype=np.float64)
         n, per = self.width, self.width * self.width + self.width
         if theta.shape != (self.depth * per,):
@@ -225,7 +228,7 @@ class SigmoidChain(Problem):
         return [b[: n * n].reshape(n, n) for b in blocks], [b[n * n:] for b in blocks]
 
     def forward(self, theta):
-        """The activations a_0 … a_L (each of shape (m, width))."""
+        r"""The activations :math:`a_0, \dots, a_L` (each of shape (m, width))."""
         theta = np.asarray(theta, dtype=np.float64)
         key = _memo_key(theta)
         if self._memo is None or self._memo[0] != key:
@@ -268,12 +271,16 @@ class SigmoidChain(Problem):
         return np.concatenate([np.concatenate([dW.ravel(), db]) for dW, db in zip(dWs, dbs)])
 
     def layer_grad_norms(self, theta=None) -> np.ndarray:
-        """‖∂J/∂W_l‖ (Frobenius) for l = 1 … L: the gradient each layer's weights receive."""
+        r"""
+        :math:`\lVert \partial J/\partial W_l \rVert` (Frobenius) for l = 1 … L: the gradient each layer's
+        weights receive."""
         dWs, _, _ = self.backprop(self.theta0 if theta is None else theta)
         return np.array([np.linalg.norm(dW) for dW in dWs])
 
     def layer_factors(self, theta=None) -> np.ndarray:
-        """‖δ_l‖ / ‖δ_{l+1}‖ for l = 1 … L−1: what passing down one layer multiplies the gradient by."""
+        r"""
+        :math:`\lVert\delta_l\rVert / \lVert\delta_{l+1}\rVert` for l = 1 … L−1: what passing down one layer
+        multiplies the gradient by."""
         _, _, deltas = self.backprop(self.theta0 if theta is None else theta)
         norms = np.array([np.linalg.norm(d) for d in deltas])
         return norms[:-1] / norms[1:]
@@ -285,8 +292,8 @@ class SigmoidChain(Problem):
 class LeastSquares(Problem):
     r"""Linear regression by mean squared error: J(θ) = 1/(2m) ‖Xθ − y‖², ∇J = Xᵀ(Xθ − y)/m.
 
-    ``minibatch_grad`` gives a stochastic gradient on seeded mini-batches, whose noise keeps g_t from
-    vanishing (the setting where AdaGrad's G_t grows without bound).
+    ``minibatch_grad`` gives a stochastic gradient on seeded mini-batches, whose noise keeps :math:`g_t` from
+    vanishing (the setting where AdaGrad's :math:`G_t` grows without bound).
     """
 
     def __init__(self, X, y, feature_names: Optional[Sequence[str]] = None, theta0=None,
@@ -335,7 +342,7 @@ class LeastSquares(Problem):
         return self.X.T @ r / len(self.X)
 
     def minibatch_grad(self, batch_size: int, seed: int = 0):
-        """A fresh stochastic gradient θ ↦ ∇J_B(θ) on random batches of ``batch_size`` rows.
+        r"""A fresh stochastic gradient :math:`\theta \mapsto \nabla J_B(\theta)` on random batches of ``batch_size`` rows.
 
         The batches come from ``numpy.random.default_rng(seed)``, so a new callable with the same seed
         gives the same sequence of gradients; one callable used twice continues its sequence.
@@ -426,7 +433,7 @@ class TwoLayerNet(Problem):
     r"""A 2-layer network classifier trained by backpropagation: a real non-convex deep-learning loss.
 
     h = tanh(X W₁ + b₁) with ``hidden`` units, p = σ(h w₂ + b₂), and J = mean binary cross-entropy
-    −[y log p + (1 − y) log(1 − p)]. θ is (W₁, b₁, w₂, b₂) flattened; θ_0 is a seeded small random init.
+    −[y log p + (1 − y) log(1 − p)]. θ is (W₁, b₁, w₂, b₂) flattened; :math:`\theta_0` is a seeded small random init.
     """
 
     def __init__(self, X=None, y=None, hidden: int = 8, seed: int = 0):

@@ -94,7 +94,8 @@ class Tuned:
 
 
 def errors(problem, trajectory: Trajectory, criterion: str = "gap") -> np.ndarray:
-    """The error of every θ_t of a run: J(θ_t) − J(θ*) (``"gap"``) or ‖θ_t − θ*‖ (``"distance"``)."""
+    r"""The error of every :math:`\theta_t` of a run: :math:`J(\theta_t) - J(\theta^*)` (``"gap"``) or
+    :math:`\lVert\theta_t - \theta^*\rVert` (``"distance"``)."""
     if criterion == "distance":
         if problem.minimizer is None:
             raise ValueError(f"criterion 'distance' needs a known minimizer θ*, and {problem!r} has none")

@@ -136,9 +136,15 @@ def _found(name: str, pattern: re.Pattern) -> list:
             for m in pattern.finditer(_prose(doc))]
 
 
-@pytest.mark.parametrize("name", TYPESET)
+#: the problems and the tuning helpers: their math is typeset (their prose keeps plain θ, κ, α, which read
+#: well as text); SigmoidChain.backprop's docstring is printed by chapter 2 as it is, and is left out
+NO_RAW_TEX = ["quadratic", "Saddle", "Plateau", "SigmoidChain", "LeastSquares", "TwoLayerNet", "tuning.errors"]
+NO_RAW_TEX_EXCEPT = {"SigmoidChain.backprop"}
+
+
+@pytest.mark.parametrize("name", TYPESET + NO_RAW_TEX)
 def test_docstring_math_is_typeset(name):
-    raw = _found(name, RAW_SCRIPT)
+    raw = [(where, text) for where, text in _found(name, RAW_SCRIPT) if where not in NO_RAW_TEX_EXCEPT]
     assert not raw, f"raw TeX outside :math: roles and math blocks: {raw}"
 
 

@@ -2,12 +2,15 @@
 
 For each chapter notebook, a number in the Markdown of a section (the text under a heading of level 1 or 2,
 down to the next such heading: text, math, exercises and solutions) must be printed by an output of the same
-section (stdout, text/plain, text/html; not an output nbval ignores, which nothing checks), to the digits
-it is quoted with: "0.632" is satisfied by a printed
-0.63212, "139" by a printed 139, "2.2e-16" (or $2.2\\times10^{-16}$) by a printed 2.22e-16. Near, not anywhere in
-the notebook: a chapter prints hundreds of numbers, and a wrong one quoted in one place would often match a
-printed one elsewhere. The welcome page, the glossary and the other Markdown pages quote the chapters, so
-their numbers must be printed by some chapter, and each must be discriminating there (below).
+section (stdout, text/plain, text/html; not an output nbval ignores, which nothing checks), to the digits it
+is quoted with: "0.632" is satisfied by a printed 0.63212, "139" by a printed 139 (an integer only by an
+integer), "2.2e-16" (or $2.2\\times10^{-16}$) by a printed 2.22e-16, a power of ten only exactly. Near, not
+anywhere in the notebook: a chapter prints hundreds of numbers, and a wrong one quoted in one place would
+often match a printed one elsewhere. The welcome page, the glossary and the other Markdown pages quote the
+chapters: a paragraph's numbers must be printed by the chapters it links (by any chapter if it links none).
+
+Arithmetic written in the math is computed ("$653/168 \\approx 3.887$", "$1/(1-0.9) = 10$"): "=" must hold
+exactly, "≈" to the quoted digits; its result is proven by it, its operands must still pass like any quote.
 
 A number written as a setting of a symbol, "κ = 100", "$\\gamma = 0.9$", "β₂ = 0.999", "T = 1000", is bound
 to its symbol (:data:`SYMBOLS`): it is satisfied only by the same binding, printed by an output of the section

@@ -188,8 +188,11 @@ class Plateau(Problem):
 class SigmoidChain(Problem):
     r"""A chain of ``depth`` sigmoid layers of ``width`` units, the deep network of the notes' "Vanishing Gradient".
 
-    .. math:: a_0 = x, \quad z_l = W_l a_{l-1} + b_l, \quad a_l = \sigma(z_l) \quad (l = 1, \dots, L),
-       \qquad J = \frac{1}{2m} \sum \lVert a_L - y \rVert^2
+    .. math::
+
+       a_0 = x, \quad z_l = W_l a_{l-1} + b_l, \quad a_l = \sigma(z_l) \quad (l = 1, \dots, L),
+
+       J = \frac{1}{2m} \sum \lVert a_L - y \rVert^2
 
     over a batch of m inputs. Backpropagation carries :math:`\delta_l = \partial J/\partial z_l` down the
     chain,

@@ -157,8 +157,10 @@ def _strip_markdown(text: str) -> str:
 
 def _normalize_math(text: str) -> str:
     """10^{-8}, 10⁻⁸, 2.2\\times 10^{-16} and 2.2 × 10⁻¹⁶ as 1e-8 and 2.2e-16; Unicode minus as '-';
-    \\gamma as γ, and a Greek letter's subscript folded into its name (β_1, β_{1}, β₁ as β1; λ_{\\max} as λmax)."""
+    \\gamma as γ, and a Greek letter's subscript folded into its name (β_1, β_{1}, β₁ as β1; λ_{\\max} as λmax);
+    \\approx as ≈."""
     text = text.replace("−", "-").replace("\\,", "").replace("{,}", ",")
+    text = re.sub(r"\\approx(?![a-zA-Z])", "≈", text)
     text = re.sub(r"\\(" + "|".join(_GREEK) + r")(?![a-zA-Z])", lambda m: _GREEK[m.group(1)], text)
     text = re.sub(r"([α-ω])(?:_\{([^{}]*)\}|_\\?([A-Za-z0-9]+)|([₀-₉]+))",
                   lambda m: m.group(1) + re.sub(r"\W", "", m.group(2) or m.group(3) or m.group(4).translate(_SUB)),
@@ -180,10 +182,17 @@ def _symbol_before(text: str, start: int) -> str | None:
     return m.group(1)
 
 
+#: a number of the prose: not inside a name, a sub- or superscript or another number (a number before a Greek
+#: letter, 17α², is one)
+_QUOTE = re.compile(rf"(?<![\w.^_]){_NUM}(?![A-Za-z0-9_])")
+#: a side of an equation that is one number alone
+_ALONE = re.compile(rf"-?\s*{_NUM}")
+
+
 def quotes(text: str) -> list[tuple[str, str | None, int]]:
     """(number, symbol or None, position) for every number of a normalized text that the guard checks."""
     found = []
-    for m in re.finditer(rf"(?<![\w.^_]){_NUM}(?![A-Za-z0-9_])", text):
+    for m in _QUOTE.finditer(text):
         s = m.group(0)
         if "." not in s and "e" not in s.lower() and int(s.replace(",", "")) < 10:
             continue
@@ -420,36 +429,28 @@ def _arithmetic(text: str) -> dict[int, tuple[bool, str]]:
     for a number standing alone on its side (−2), which the arithmetic proves, and "operand" for the
     numbers it is computed from (0.3, 10), which must still be printed or allowed like any quote."""
     out = {}
-    for seg in _MATH.finditer(text):
-        body, offset = seg.group(1).replace("\\approx", "≈"), seg.start(1)
-        # (\\approx is 7 characters, ≈ one: positions after it shift; map them back below)
-        shift = [0] * (len(body) + 1)
-        k = 0
-        for j in range(len(body) + 1):
-            shift[j] = k
-            if j < len(body) and body[j] == "≈":
-                k += len("\\approx") - 1
+    for seg in _MATH.finditer(text):           # (_normalize_math has written \\approx as ≈)
+        body, offset = seg.group(1), seg.start(1)
         parts = []
         for part in re.finditer(r"[^=≈]+", body):
             expr = _as_python(part.group(0))
             relation = body[part.start() - 1] if part.start() else None
-            parts.append((part, expr, None if expr is None else _value(expr), relation))
-        for (a, ea, va, _), (b, eb, vb, rel) in zip(parts, parts[1:]):
+            alone = expr is not None and _ALONE.fullmatch(expr) is not None
+            parts.append((part, expr, None if expr is None else _value(expr), relation, alone))
+        for (a, ea, va, _, a_alone), (b, eb, vb, rel, b_alone) in zip(parts, parts[1:]):
             if va is None or vb is None or not re.search(r"[-+*/]", (ea + eb).replace("e-", "").lstrip("-")):
                 continue
             if rel == "≈":
-                literal = [x for x, e in ((a, ea), (b, eb)) if re.fullmatch(rf"-?\s*{_NUM}", e)]
+                literal = [x for x, alone in ((a, a_alone), (b, b_alone)) if alone]
                 tol = min((_decimals_and_scale(x.group(0).strip().lstrip("-").strip())[1] for x in literal),
                           default=0.0) * (1 + 1e-9)
             else:
                 tol = 1e-9 * max(abs(va), abs(vb), 1e-300)
             ok = abs(va - vb) <= tol
-            for x, e in ((a, ea), (b, eb)):
-                role = "result" if re.fullmatch(rf"-?\s*{_NUM}", e) else "operand"
-                for n in re.finditer(rf"(?<![\w.^_]){_NUM}(?![A-Za-z0-9_])", x.group(0)):
-                    j = x.start() + n.start()
-                    pos = offset + j + shift[j]
-                    out[pos] = (out.get(pos, (True,))[0] and ok, role)
+            for x, alone in ((a, a_alone), (b, b_alone)):
+                for n in _QUOTE.finditer(x.group(0)):
+                    pos = offset + x.start() + n.start()
+                    out[pos] = (out.get(pos, (True,))[0] and ok, "result" if alone else "operand")
     return out
 
 

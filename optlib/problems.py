@@ -43,9 +43,15 @@ class Problem:
         return f"<{type(self).__name__} {self.name!r}, n = {self.dim}>"
 
 
-def _memo_key(theta: np.ndarray) -> tuple:
-    # θ exactly, bit for bit: a memo answers only for the very θ it was computed at
-    return theta.shape, theta.tobytes()
+def _memoized(problem, theta, compute):
+    """``compute(θ)``, remembered in ``problem._memo`` for the last θ only. A run asks for J(θ_t), then for
+    ∇J(θ_t) at the next step: the second call reuses the first's forward pass. The key is θ exactly, bit for
+    bit: a memo answers only for the very θ it was computed at."""
+    theta = np.asarray(theta, dtype=np.float64)
+    key = theta.shape, theta.tobytes()
+    if problem._memo is None or problem._memo[0] != key:
+        problem._memo = (key, compute(theta))
+    return problem._memo[1]
 
 
 # --------------------------------------------------------------------------- quadratics
@@ -232,17 +238,15 @@ class SigmoidChain(Problem):
 
     def forward(self, theta):
         r"""The activations :math:`a_0, \dots, a_L` (each of shape (m, width))."""
-        theta = np.asarray(theta, dtype=np.float64)
-        key = _memo_key(theta)
-        if self._memo is None or self._memo[0] != key:
-            Ws, bs = self.unpack(theta)
-            a = [self.X]
-            for W, b in zip(Ws, bs):
-                a.append(_sigmoid(a[-1] @ W.T + b))    # a_l = σ(W_l a_{l−1} + b_l)
-            self._memo = (key, a)
-        # A run asks for J(θ_t), then for ∇J(θ_t) at the next step: the second call reuses the first's
-        # forward pass (the memo holds the last θ only). The caller gets arrays of its own.
-        return [self.X] + [a_l.copy() for a_l in self._memo[1][1:]]
+        a = _memoized(self, theta, self._activations)
+        return [self.X] + [a_l.copy() for a_l in a[1:]]   # the caller gets arrays of its own
+
+    def _activations(self, theta):
+        Ws, bs = self.unpack(theta)
+        a = [self.X]
+        for W, b in zip(Ws, bs):
+            a.append(_sigmoid(a[-1] @ W.T + b))        # a_l = σ(W_l a_{l−1} + b_l)
+        return a
 
     def loss(self, theta) -> float:
         a_L = self.forward(theta)[-1]
@@ -330,11 +334,7 @@ class LeastSquares(Problem):
 
     def _residuals(self, theta) -> np.ndarray:
         # r = Xθ − y, computed once for J(θ_t) and ∇J(θ_t), which a run asks for one after the other
-        theta = np.asarray(theta, dtype=np.float64)
-        key = _memo_key(theta)
-        if self._memo is None or self._memo[0] != key:
-            self._memo = (key, self.X @ theta - self.y)
-        return self._memo[1]
+        return _memoized(self, theta, lambda th: self.X @ th - self.y)
 
     def loss(self, theta) -> float:
         r = self._residuals(theta)                     # r = Xθ − y
@@ -469,13 +469,11 @@ class TwoLayerNet(Problem):
     def _forward(self, theta):
         # h and z on the training set, computed once for J(θ_t) and ∇J(θ_t), which a run asks for one after
         # the other
-        theta = np.asarray(theta, dtype=np.float64)
-        key = _memo_key(theta)
-        if self._memo is None or self._memo[0] != key:
-            W1, b1, w2, b2 = self.unpack(theta)
+        def h_and_z(th):
+            W1, b1, w2, b2 = self.unpack(th)
             H = np.tanh(self.X @ W1 + b1)                  # h = tanh(x W₁ + b₁)
-            self._memo = (key, H, H @ w2 + b2)             # z = h w₂ + b₂
-        return self._memo[1], self._memo[2]
+            return H, H @ w2 + b2                          # z = h w₂ + b₂
+        return _memoized(self, theta, h_and_z)
 
     def logits(self, theta, X=None) -> np.ndarray:
         if X is None:

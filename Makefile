@@ -26,6 +26,7 @@ help:
 	@echo "make test      unit tests, nbval (strict) over every notebook, and the site tests in a browser"
 	@echo "make lab       JupyterLab on a working copy of the book (_build/lab; make lab-reset re-copies it)"
 	@echo "make refresh   re-execute every notebook in place (after changing optlib or a notebook)"
+	@echo "make screenshots  the site tests, keeping a screenshot of every page (artifacts/screenshots/, phone/)"
 	@echo "make report    count the notebook outputs nbval compares and ignores"
 	@echo "make pdf       one PDF of the whole book (_build/html/optimizers-book.pdf; make book does it too)"
 	@echo "make clean     remove _build, artifacts and caches (make distclean: also .venv)"
@@ -58,18 +59,23 @@ book: $(STAMP)
 
 # ---------------------------------------------------------------------------- the tests
 # Each part runs even when an earlier one failed; `make test` fails if any part failed.
-# At the end it prints the wall time of each part (and the load average: the machine may be shared).
+# At the end it prints the wall time of each part, the load average (the machine may be shared), and the
+# CPU time the whole machine spent during each part (/proc/stat, where there is one): each part keeps the
+# cores ~90 % busy, so the wall time is about that CPU time divided by the cores (see README, Performance).
 test: $(STAMP)
 	@status=0; report=""; begin=$$(date +%s.%N); \
 	since() { awk -v a="$$1" -v b="$$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }; \
+	busy() { [ -r /proc/stat ] && awk -v hz=$$(getconf CLK_TCK) '/^cpu /{ printf "%.1f", ($$2+$$3+$$4+$$7+$$8+$$9)/hz }' /proc/stat; }; \
+	cpu() { [ -n "$$1" ] && awk -v a="$$1" -v b="$$(busy)" 'BEGIN { printf "%.0f", b - a }' || echo "?"; }; \
+	busy0=$$(busy); \
 	for part in unit notebooks site; do \
-		start=$$(date +%s.%N); result=passed; \
+		start=$$(date +%s.%N); before=$$(busy); result=passed; \
 		$(MAKE) --no-print-directory test-$$part || { status=1; result=FAILED; }; \
-		report="$$report$$(printf '  %-12s %8s   %s' "$$part" "$$(since $$start)" "$$result")\n"; \
+		report="$$report$$(printf '  %-12s %8s %13s   %s' "$$part" "$$(since $$start)" "$$(cpu $$before)" "$$result")\n"; \
 	done; \
-	echo; echo "make test: wall time of each part (load average: $$(cut -d' ' -f1-3 /proc/loadavg))"; \
-	printf '  %-12s %8s   %s\n' part seconds result; printf "$$report"; \
-	printf '  %-12s %8s\n' total "$$(since $$begin)"; \
+	echo; echo "make test: wall time of each part (load average: $$(cut -d' ' -f1-3 /proc/loadavg); $$(nproc) cores)"; \
+	printf '  %-12s %8s %13s   %s\n' part seconds "machine CPU s" result; printf "$$report"; \
+	printf '  %-12s %8s %13s\n' total "$$(since $$begin)" "$$(cpu $$busy0)"; \
 	if [ $$status -ne 0 ]; then echo "make test: FAILED (see above)" >&2; else echo "make test: all passed"; fi; \
 	exit $$status
 
@@ -106,14 +112,21 @@ test-notebooks: $(STAMP)
 # which and why); otherwise builds the site into a temporary folder (and the PDF beside it, at the same
 # time), as SITE_BUILD=fresh always does. Then it loads every page once in headless Chromium with the
 # network cut off (tests/site_visit.py, two pages at a time, the largest first) and runs on that load:
-# the site checks (test_site.py, screenshots in artifacts/screenshots/), accessibility with axe-core in
+# the site checks (test_site.py), accessibility with axe-core in
 # light mode and, for the colour rules, in dark mode (test_a11y.py, counts in artifacts/axe.txt), phones
-# at 390 px (test_phone.py, screenshots in artifacts/phone/), the page as read at 1280 px
+# at 390 px (test_phone.py), the page as read at 1280 px
 # (test_reader_view.py: nothing cut, figures unshrunk, no test words) and the PDF's link (test_pdf.py,
 # with the PDF's own checks). Seconds per page and check: artifacts/site-visits.txt.
 SITE_TESTS := tests/test_site.py tests/test_a11y.py tests/test_phone.py tests/test_pdf.py tests/test_reader_view.py
 test-site: $(STAMP) axe
 	$(PY) -m pytest -p no:cacheprovider $(SITE_TESTS) -q
+
+# `make screenshots`: the site tests, saving a full-page screenshot of every page at 1280 px
+# (artifacts/screenshots/) and on the phone (artifacts/phone/) for a person to look at; no check reads them,
+# and they cost ~30 s of CPU, so `make test` does not take them.
+.PHONY: screenshots
+screenshots: $(STAMP) axe
+	SCREENSHOTS=1 $(PY) -m pytest -p no:cacheprovider $(SITE_TESTS) -q
 
 report: $(STAMP)
 	$(PY) tests/test_notebooks.py

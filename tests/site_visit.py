@@ -6,7 +6,8 @@ time); here each page is loaded once, in one browser context, and every check ru
 order:
 
 1. ``site``     at 1280 × 900, light: what the page refers to, math, raw TeX, console and page errors,
-                requests that left the machine; full-page screenshot to artifacts/screenshots/<page>.jpg.
+                requests that left the machine; with SCREENSHOTS=1 in the environment, a full-page
+                screenshot to artifacts/screenshots/<page>.jpg.
 2. ``pdf_link`` the footer's link to the PDF is visible.
 3. ``reader``   at 1280 px: code, equations, tables and other boxes that scroll sideways, figures shown
                 below 0.9 of their natural width, test words in the text (test_reader_view.py).
@@ -17,8 +18,12 @@ order:
 6. ``phone``    the same page switched to a phone (390 × 844 CSS px, device scale factor 2, mobile
                 viewport, touch, a mobile user agent) by the DevTools protocol's device emulation,
                 without a reload: the page body must not scroll sideways, and every box that scrolls
-                sideways must show it (the edge fade of pdf/static/reader.js + reader.css); full-page
-                screenshot to artifacts/phone/<page>.jpg.
+                sideways must show it (the edge fade of pdf/static/reader.js + reader.css); with
+                SCREENSHOTS=1, a full-page screenshot to artifacts/phone/<page>.jpg.
+
+The screenshots are for a person to look at and no check reads them; taking them costs about 30 s of the
+two cores' time over the book's pages (a long page takes 2 to 4 s to capture), so `make test` leaves them
+out and `make screenshots` takes them.
 
 Each step's observations (or the error it raised) are stored in a dict; the tests assert on them. A step
 runs only when a collected test needs it (see ``conftest.pytest_collection_modifyitems``).
@@ -27,6 +32,7 @@ runs only when a collected test needs it (see ``conftest.pytest_collection_modif
 from __future__ import annotations
 
 import base64
+import os
 import time
 import traceback
 from pathlib import Path
@@ -44,6 +50,8 @@ PHONE_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML,
             "Chrome/156.0.0.0 Mobile Safari/537.36")
 SHOT_QUALITY = 70  # the screenshots are JPEG: a PNG of a long page takes seconds to encode
 PHONE_SHOT_SCALE = 0.5  # the phone's screenshot in CSS pixels (390 px wide), not its 2x device pixels
+#: SCREENSHOTS=1 in the environment: save the full-page screenshots (see above)
+SHOTS = os.environ.get("SCREENSHOTS", "") not in ("", "0")
 STEPS = ("site", "pdf_link", "reader", "axe", "animation", "phone")
 
 WAIT_FOR_PAGE = """async () => {
@@ -430,9 +438,10 @@ def visit(browser, server: str, page: str, steps: set[str]) -> dict:
         def site():
             info = pg.evaluate(INSPECT)
             pg.wait_for_timeout(300)  # let late requests (fonts, lazy scripts) start, so the route sees them
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            pg.screenshot(path=str(SCREENSHOTS / f"{Path(page).name}.jpg"), full_page=True, type="jpeg",
-                          quality=SHOT_QUALITY)
+            if SHOTS:
+                SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+                pg.screenshot(path=str(SCREENSHOTS / f"{Path(page).name}.jpg"), full_page=True, type="jpeg",
+                              quality=SHOT_QUALITY)
             return {"info": info, "outside": list(outside), "console_errors": list(console_errors),
                     "page_errors": list(page_errors), "failed_local": list(failed_local),
                     "font_hits": list(font_hits)}
@@ -467,13 +476,14 @@ def visit(browser, server: str, page: str, steps: set[str]) -> dict:
                                  " window.innerWidth, window.devicePixelRatio]")
             culprits = pg.evaluate(STICKING_OUT, PHONE_WIDTH) if widths[0] > PHONE_WIDTH else []
             hints = pg.evaluate(SCROLL_HINTS)
-            # the screenshot through the same DevTools session (playwright's own would reset the emulation)
-            height = pg.evaluate("() => document.documentElement.scrollHeight")
-            shot = cdp.send("Page.captureScreenshot", {
-                "format": "jpeg", "quality": SHOT_QUALITY, "captureBeyondViewport": True,
-                "clip": {"x": 0, "y": 0, "width": PHONE_WIDTH, "height": height, "scale": PHONE_SHOT_SCALE}})
-            PHONE_SHOTS.mkdir(parents=True, exist_ok=True)
-            (PHONE_SHOTS / f"{Path(page).name}.jpg").write_bytes(base64.b64decode(shot["data"]))
+            if SHOTS:
+                # through the same DevTools session (playwright's own screenshot would reset the emulation)
+                height = pg.evaluate("() => document.documentElement.scrollHeight")
+                shot = cdp.send("Page.captureScreenshot", {
+                    "format": "jpeg", "quality": SHOT_QUALITY, "captureBeyondViewport": True,
+                    "clip": {"x": 0, "y": 0, "width": PHONE_WIDTH, "height": height, "scale": PHONE_SHOT_SCALE}})
+                PHONE_SHOTS.mkdir(parents=True, exist_ok=True)
+                (PHONE_SHOTS / f"{Path(page).name}.jpg").write_bytes(base64.b64decode(shot["data"]))
             return {"widths": widths, "culprits": culprits, "hints": hints}
 
         step("site", site)

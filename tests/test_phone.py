@@ -6,7 +6,8 @@ after MathJax has typeset it. The page passes when ``document.documentElement.sc
 table, a code cell or its output, an animation) must scroll inside its own box, as pdf/static/reader.css
 arranges, and each box that scrolls sideways shows that it does (pdf/static/reader.js and reader.css:
 a visible scrollbar and a faded edge where more is hidden). On failure the message names the elements.
-A full-page screenshot of each page is saved to artifacts/phone/<page>.jpg for a person to look at.
+With SCREENSHOTS=1 (`make screenshots`), a full-page screenshot of each page is saved to
+artifacts/phone/<page>.jpg for a person to look at.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ WIDTH = 390
 # The phone is the page's shared load (tests/site_visit.py, step "phone") switched, after the desktop
 # checks, to 390 x 844 CSS px, device scale factor 2, a mobile viewport, touch and a mobile user agent
 # through the DevTools protocol's device emulation (what playwright's is_mobile context does), and
-# measured once the layout has settled; the full-page screenshot goes to artifacts/phone/<page>.jpg.
+# measured once the layout has settled (make screenshots: a full-page screenshot in artifacts/phone/).
 VISIT_STEPS = ("phone",)
 
 

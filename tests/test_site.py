@@ -10,7 +10,8 @@ must then show
 * math rendered by the vendored MathJax: every math element holds an ``mjx-container``, MathJax's fonts
   came from 127.0.0.1, and no raw TeX delimiter ($$, \\(, \\[, \\begin{) is left in the text;
 
-and a full-page screenshot is saved to artifacts/screenshots/<page>.jpg for a person to look at.
+and, with SCREENSHOTS=1 (`make screenshots`), a full-page screenshot is saved to
+artifacts/screenshots/<page>.jpg for a person to look at.
 Without a Chromium (pdf/browser.py) the browser tests are skipped, unless the environment variable CI is set.
 """
 
@@ -57,7 +58,7 @@ def test_page(site_page, site, visited):
     page = site_page
     html, _, _ = site
     assert (html / f"{page}.html").is_file(), f"{page}.html was not built"
-    seen = visited(page, "site")  # loaded at 1280 x 900, screenshot in artifacts/screenshots/
+    seen = visited(page, "site")  # loaded at 1280 x 900 (make screenshots: artifacts/screenshots/)
     info, outside, console_errors = seen["info"], seen["outside"], seen["console_errors"]
     page_errors, failed_local, font_hits = seen["page_errors"], seen["failed_local"], seen["font_hits"]
 

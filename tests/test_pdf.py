@@ -44,23 +44,31 @@ def reader(book_pdf):
     return pypdf.PdfReader(str(book_pdf))
 
 
-def _texts(pdf: str, first: int, stop: int) -> list[str]:
-    import pypdf
-
-    return [page.extract_text() or "" for page in pypdf.PdfReader(pdf).pages[first:stop]]
+# one process's share of the pages: the text of pages [first, stop) of the PDF, as JSON on stdout
+_TEXTS = ("import json, sys, pypdf; pdf, first, stop = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]); "
+          "json.dump([p.extract_text() or '' for p in pypdf.PdfReader(pdf).pages[first:stop]], sys.stdout)")
 
 
 @pytest.fixture(scope="module")
 def pages_text(book_pdf, reader) -> list[str]:
     """The text of every page, by pypdf, page by page (pypdf takes ~70 ms a page, 17 s for the book on one
-    core): the first and the second half of the pages in two processes, one per core."""
-    from concurrent.futures import ProcessPoolExecutor
+    core): the first and the second half of the pages in two processes, one per core. (Fresh Python
+    processes, not forks of this one: it has threads, the local web server's among them.)"""
+    import json
+    import subprocess
+    import sys
 
     n = len(reader.pages)
-    halves = [(0, n // 2), (n // 2, n)]
-    with ProcessPoolExecutor(len(halves)) as pool:
-        parts = pool.map(_texts, [str(book_pdf)] * len(halves), *zip(*halves))
-        return [text for part in parts for text in part]
+    procs = [subprocess.Popen([sys.executable, "-c", _TEXTS, str(book_pdf), str(first), str(stop)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+             for first, stop in ((0, n // 2), (n // 2, n))]
+    texts = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, f"pypdf failed on {book_pdf}:\n{err[-2000:]}"
+        texts += json.loads(out)
+    assert len(texts) == n
+    return texts
 
 
 def _notebooks():

@@ -21,9 +21,9 @@ order:
                 sideways must show it (the edge fade of pdf/static/reader.js + reader.css); with
                 SCREENSHOTS=1, a full-page screenshot to artifacts/phone/<page>.jpg.
 
-The screenshots are for a person to look at and no check reads them; taking them costs about 30 s of the
-two cores' time over the book's pages (a long page takes 2 to 4 s to capture), so `make test` leaves them
-out and `make screenshots` takes them.
+The screenshots are for a person to look at and no check reads them; taking them costs about 40 s of CPU
+over the book's pages (a long page takes 2 to 4 s to capture; `make test-site` spent 239 s of the machine's
+CPU with them, 197 s without), so `make test` leaves them out and `make screenshots` takes them.
 
 Each step's observations (or the error it raised) are stored in a dict; the tests assert on them. A step
 runs only when a collected test needs it (see ``conftest.pytest_collection_modifyitems``).

@@ -40,9 +40,17 @@ def _animation(layout):
     return fig, anim
 
 
+def _frame_bytes(html, fmt="png"):
+    """The encoded frames (base64 split by backslash-newlines, which b64decode skips)."""
+    return [base64.b64decode(b) for b in re.findall(rf'frames\[\d+\] = "data:image/{fmt};base64,([^"]+)"', html)]
+
+
+def _picture(data):
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=int)
+
+
 def _frames(html):
-    found = re.findall(r'frames\[\d+\] = "data:image/png;base64,([^"]+)"', html)
-    return [np.asarray(Image.open(io.BytesIO(base64.b64decode(b))).convert("RGB"), dtype=int) for b in found]
+    return [_picture(b) for b in _frame_bytes(html)]
 
 
 @pytest.mark.parametrize("layout", [True, False], ids=["constrained layout", "no layout engine"])
@@ -79,23 +87,17 @@ def test_jshtml_keeps_the_first_frames_layout():
     assert len(positions) == 5 and all(p == positions[0] for p in positions)
 
 
-def _jpeg_frames(html):
-    return [base64.b64decode(b.replace("\\n", ""))
-            for b in re.findall(r'frames\[\d+\] = "data:image/jpeg;base64,([^"]+)"', html)]
-
-
 def test_jshtml_jpeg_quality_is_the_frames_quality():
     """quality=60 gives the frames Pillow makes of the same picture at 60: smaller than at 75."""
     _, anim = _animation(layout=True)
-    at_60 = _jpeg_frames(jshtml(anim, frame_format="jpeg", quality=60))
+    at_60 = _frame_bytes(jshtml(anim, frame_format="jpeg", quality=60), "jpeg")
     _, anim = _animation(layout=True)
-    at_75 = _jpeg_frames(jshtml(anim, frame_format="jpeg"))
+    at_75 = _frame_bytes(jshtml(anim, frame_format="jpeg"), "jpeg")
     assert len(at_60) == len(at_75) == 5
     assert all(len(a) < len(b) for a, b in zip(at_60, at_75))
-    # each frame at 60 is the 75 frame's picture, encoded again at 60 by Pillow, within JPEG's own error
+    # the same picture in both: the two encodings differ only by JPEG's own error
     for a, b in zip(at_60, at_75):
-        pic_60 = np.asarray(Image.open(io.BytesIO(a)).convert("RGB"), dtype=int)
-        pic_75 = np.asarray(Image.open(io.BytesIO(b)).convert("RGB"), dtype=int)
+        pic_60, pic_75 = _picture(a), _picture(b)
         assert pic_60.shape == pic_75.shape and np.abs(pic_60 - pic_75).mean() < 3
 
 
@@ -104,4 +106,5 @@ def test_jshtml_rejects_a_quality_outside_1_to_95():
     for quality in (0, 96, 60.0, True, "60"):
         with pytest.raises(ValueError, match=r"quality \(of the JPEG frames\) must be an integer from 1 to 95"):
             jshtml(anim, frame_format="jpeg", quality=quality)
-    assert len(_jpeg_frames(jshtml(anim, frame_format="jpeg", quality=95))) == 5  # nothing was left half done
+    # nothing was left half done: the same animation still saves
+    assert len(_frame_bytes(jshtml(anim, frame_format="jpeg", quality=95), "jpeg")) == 5

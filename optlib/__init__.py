@@ -24,7 +24,8 @@ from .momentum import NAG, Momentum, MomentumState, NAGState
 from .source import code_of
 from .problems import (LeastSquares, Plateau, Problem, Quadratic, Rosenbrock, Saddle, SigmoidChain,
                        TwoLayerNet, linear_regression, quadratic, sparse_regression, two_moons)
-from . import tuning
+from . import tables, tuning
+from .tables import Table
 from .tuning import tune
 from .theory import (bias_correction, effective_memory, ewma, ewma_coefficients, ewma_weights,
                      heavy_ball_optimum, heavy_ball_rate, momentum_weights, steps_until, unrolled_velocity)
@@ -46,6 +47,8 @@ __all__ = [
     "ewma_coefficients", "bias_correction", "steps_until", "heavy_ball_rate", "heavy_ball_optimum",
     # the one tuning protocol of the book (optlib.tuning)
     "tune",
+    # tables of results
+    "Table",
     # reading a trajectory, and the code
     "code_of", "distance_to", "iterations_to_tolerance", "overshoots", "layer_movement",
     # problems

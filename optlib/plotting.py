@@ -30,6 +30,36 @@ def style(optimizer, **overrides) -> dict:
     return kw
 
 
+#: the share of an optimizer's colour that its lightest variant keeps (the rest is white)
+LIGHTEST = 0.45
+
+
+def variant(optimizer, k: int, n: int, **overrides) -> dict:
+    """Keyword arguments for variant ``k`` of ``n`` of one optimizer (its γ, β, β1, β2 or α swept).
+
+    Every variant keeps the optimizer's marker and line style and takes a shade of its colour, from light
+    (``k = 0``, the smallest value) to the full colour (``k = n - 1``), so that a sweep of Adam's β1 is
+    read as Adam's at once and is never drawn in another optimizer's colour. Pass ``label=...``.
+
+    >>> [variant("Adam", k, 3)["color"] for k in range(3)]
+    ['#e8c3d7', '#da9ebf', '#cc79a7']
+    >>> variant("GD", 0, 2)["color"], variant("GD", 1, 2)["color"]
+    ('#8c8c8c', '#000000')
+    """
+    if not (isinstance(n, int) and n >= 1 and isinstance(k, int) and 0 <= k < n):
+        raise ValueError(f"k must satisfy 0 ≤ k < n with n ≥ 1, got k={k!r}, n={n!r}")
+    kw = style(optimizer)
+    kw.pop("label")
+    base = kw["color"]
+    rgb = np.array([int(base[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
+    # mixed with white: the lightest variant keeps LIGHTEST of the colour, still readable on white
+    keep = 1.0 if n == 1 else LIGHTEST + (1.0 - LIGHTEST) * k / (n - 1)
+    mixed = np.rint(255.0 - keep * (255.0 - rgb)).astype(int)
+    kw["color"] = "#" + "".join(f"{c:02x}" for c in mixed)
+    kw.update(overrides)
+    return kw
+
+
 def contour(ax, problem, levels: int = 30, resolution: int = 200, log: Optional[bool] = None):
     """Draw the contours of a 2-D problem on ``ax`` over ``problem.bounds``, with the minimizer marked."""
     (x0, x1), (y0, y1) = problem.bounds

@@ -741,3 +741,160 @@ def test_the_contributing_example_behaves_as_it_says():
     assert not result.passed and result.mistake == exercises.MISTAKES["momentum"][3]
     exec(solution.rsplit("\n\n", 1)[0], namespace)
     assert eval(solution.rsplit("\n\n", 1)[1], namespace).passed
+
+
+# --------------------------------------------------------------------------- every branch of the generic hint
+
+
+def test_a_state_wrong_from_step_1_gets_no_step_1_hint():
+    """_generic_hint says "Step t = 1 agrees" only when the first difference is after step 1 (t > 1,
+    issue 24 item 4): a velocity wrong from the first step, a mistake the check does not know, gets no
+    hint at all rather than a false one."""
+    def momentum_double_alpha(theta, V, grad, lr, gamma):
+        V_next = gamma * V + 2 * lr * grad(theta)        # not a known mistake
+        return theta - V_next, V_next
+
+    result = check("momentum", momentum_double_alpha)
+    assert not result.passed and result.mistake is None
+    # the state is compared first: V_1 is reported although θ_1 differs too
+    assert (result.step, result.quantity) == (1, "V_next")
+    assert result.hint is None
+    assert "Step t = 1 agrees" not in result.message and "Hint:" not in result.message
+
+
+def test_adam_moment_wrong_from_step_1_gets_no_hint():
+    def adam_scaled_m(theta, m, v, t, grad, lr, beta1, beta2, eps):
+        g = grad(theta)
+        m = beta1 * m + (1 - beta1) * 1.5 * g            # not a known mistake
+        v = beta2 * v + (1 - beta2) * g * g
+        return theta - lr * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + eps), m, v
+
+    result = check("adam", adam_scaled_m)
+    assert (result.step, result.quantity, result.mistake, result.hint) == (1, "m_next", None, None)
+
+
+def test_adam_history_wrong_gets_the_step_1_hint_naming_both_moments():
+    def adam_history_squared(theta, m, v, t, grad, lr, beta1, beta2, eps):
+        g = grad(theta)
+        m = beta1 * beta1 * m + (1 - beta1) * g          # the history weighed by β1², not β1
+        v = beta2 * v + (1 - beta2) * g * g
+        return theta - lr * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + eps), m, v
+
+    result = check("adam", adam_history_squared)
+    assert (result.step, result.quantity, result.mistake) == (2, "m_next", None)
+    assert result.hint.startswith("Step t = 1 agrees with the notes (there the state is zero)")
+    assert "(m_{t−1}, v_{t−1})" in result.hint
+
+
+def test_adam_theta_wrong_with_both_moments_right_says_they_agree():
+    def adam_half_step(theta, m, v, t, grad, lr, beta1, beta2, eps):
+        g = grad(theta)
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        return theta - 0.5 * lr * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + eps), m, v
+
+    result = check("adam", adam_half_step)
+    assert (result.step, result.quantity, result.mistake) == (1, "theta_next", None)
+    assert result.hint == ("Your m_next, v_next agree with the notes at this step: look at the line that "
+                           "computes theta_next.")
+
+
+def test_rmsprop_theta_wrong_with_G_right_says_it_agrees():
+    def rmsprop_half_step(theta, G, grad, lr, beta, eps):
+        g = grad(theta)
+        G_next = beta * G + (1 - beta) * g * g
+        return theta - 0.5 * lr * g / (np.sqrt(G_next) + eps), G_next
+
+    result = check("rmsprop", rmsprop_half_step)
+    assert result.quantity == "theta_next" and result.mistake is None
+    assert result.hint.startswith("Your G_next agrees with the notes at this step")
+
+
+def test_gradient_descent_has_no_state_to_blame():
+    # GD keeps no state: neither structural hint applies, at step 1 or later
+    def gd_long_step(theta, grad, lr):
+        return theta - 1.5 * lr * grad(theta)            # not a known mistake
+
+    result = check("gd", gd_long_step)
+    assert (result.step, result.quantity, result.mistake, result.hint) == (1, "theta_next", None, None)
+
+    calls = []
+
+    def gd_right_only_once(theta, grad, lr):
+        calls.append(theta)
+        return theta - lr * grad(theta) * (1.0 if len(calls) == 1 else 1.5)
+
+    result = check("gd", gd_right_only_once)
+    assert (result.step, result.quantity, result.mistake, result.hint) == (2, "theta_next", None, None)
+
+
+def test_a_recognised_mistake_gets_its_own_hint_not_the_generic_one():
+    def momentum_no_history(theta, V, grad, lr, gamma):
+        V_next = lr * grad(theta)                        # γV_{t−1} missing: a known mistake, first seen at t = 2
+        return theta - V_next, V_next
+
+    result = check("momentum", momentum_no_history)
+    assert result.step == 2 and result.mistake.startswith("the history term")
+    assert not result.hint.startswith("Step t = 1 agrees")
+
+
+# --------------------------------------------------------------------------- the hints of a failed call
+
+
+def test_the_hints_of_a_function_that_cannot_be_compared():
+    def gd_todo(theta, grad, lr):
+        raise NotImplementedError
+
+    assert check("gd", gd_todo).hint == "Replace the line that raises NotImplementedError with your update."
+
+    def gd_value_error(theta, grad, lr):
+        raise ValueError("no")
+
+    assert check("gd", gd_value_error).hint is None            # only NotImplementedError has a hint
+
+    def momentum_array_only(theta, V, grad, lr, gamma):
+        return theta                                        # not a tuple, not None: no "End with" hint
+
+    result = check("momentum", momentum_array_only)
+    assert "returned a ndarray; it should return a tuple (theta_next, V_next)" in result.message
+    assert result.hint is None
+
+    def momentum_scalar(theta, V, grad, lr, gamma):
+        return 1.0, V
+
+    result = check("momentum", momentum_scalar)
+    assert result.quantity == "theta_next"
+    assert result.hint.startswith("Numpy arithmetic on the input arrays")
+
+    def momentum_list(theta, V, grad, lr, gamma):
+        return [1.0, 2.0], V                                 # neither None nor a scalar: no hint
+
+    assert check("momentum", momentum_list).hint is None
+
+    def momentum_in_place(theta, V, grad, lr, gamma):
+        V += lr * grad(theta)
+        return theta - V, V
+
+    result = check("momentum", momentum_in_place)
+    assert result.hint.startswith("Build a new array (V_next = …) instead of changing V")
+
+
+# --------------------------------------------------------------------------- the comparison's tolerance
+
+
+def test_close_at_its_boundaries():
+    close = exercises._close
+    one = np.array([0.0, 1.0])
+    # an element that should be 0 may carry round-off up to 1e-14 of the largest value, not 1e-12
+    assert close(one + [1e-15, 0.0], one)
+    assert not close(one + [1e-12, 0.0], one)
+    # relative: 1e-10 passes, 1e-8 does not
+    assert close(np.array([1.0 + 1e-10]), np.array([1.0]))
+    assert not close(np.array([1.0 + 1e-8]), np.array([1.0]))
+    # NaN and ±inf must sit in the same places, with the same sign
+    assert close(np.array([np.nan, 1.0]), np.array([np.nan, 1.0]))
+    assert close(np.array([np.inf]), np.array([np.inf]))
+    assert not close(np.array([-np.inf]), np.array([np.inf]))
+    assert not close(np.array([np.nan, 1.0]), np.array([1.0, 1.0]))
+    assert not close(np.array([1.0, 1.0]), np.array([np.nan, 1.0]))
+    assert close(np.array([np.nan]), np.array([np.nan]))            # nothing finite to compare

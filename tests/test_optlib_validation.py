@@ -161,3 +161,52 @@ def test_problem_constructors_validate():
         optlib.sparse_regression(category_probs=(0.5, 0.6))
     with pytest.raises(ValueError, match="batch_size"):
         optlib.sparse_regression().minibatch_grad(0)
+
+
+# --------------------------------------------------------------------------- the ends of every range (issue 24)
+
+
+@pytest.mark.parametrize("make, attr", [
+    (lambda: optlib.Momentum(0.1, gamma=0.0), "gamma"), (lambda: optlib.NAG(0.1, gamma=0.0), "gamma"),
+    (lambda: optlib.RMSProp(0.1, beta=0.0), "beta"), (lambda: optlib.Adam(0.1, beta1=0.0), "beta1"),
+    (lambda: optlib.Adam(0.1, beta2=0.0), "beta2"), (lambda: optlib.AdaGrad(0.1, eps=0.0), "eps"),
+    (lambda: optlib.RMSProp(0.1, eps=0.0), "eps"), (lambda: optlib.Adam(0.1, eps=0.0), "eps"),
+])
+def test_zero_is_inside_every_closed_lower_end(make, attr):
+    # 0 ≤ γ, β, β1, β2 and ε ≥ 0: the value 0 itself is allowed (γ = 0 is GD, β1 = 0 is RMSProp-like)
+    assert getattr(make(), attr) == 0.0
+
+
+@pytest.mark.parametrize("make, attr, value", [
+    (lambda: optlib.Momentum(0.1, gamma=1 - 2 ** -52), "gamma", 1 - 2 ** -52),
+    (lambda: optlib.Adam(0.1, beta2=0.9999999), "beta2", 0.9999999),
+    (lambda: optlib.GD(5e-324), "lr", 5e-324),
+    (lambda: optlib.GD(1e300), "lr", 1e300),
+    (lambda: optlib.AdaGrad(0.1, eps=1e300), "eps", 1e300),
+])
+def test_values_just_inside_the_open_ends_are_accepted(make, attr, value):
+    assert getattr(make(), attr) == value
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: optlib.GD(-5e-324), r"lr \(α\) must satisfy α > 0"),
+    (lambda: optlib.GD(-0.0), r"lr \(α\) must satisfy α > 0"),
+    (lambda: optlib.Momentum(0.1, gamma=-5e-324), r"gamma \(γ\) must satisfy 0 ≤ γ < 1"),
+    (lambda: optlib.AdaGrad(0.1, eps=-5e-324), r"eps \(ε\) must satisfy ε ≥ 0"),
+    (lambda: optlib.GD(-np.inf), r"lr \(α\) must be finite, got -inf"),
+    (lambda: optlib.Adam(0.1, beta1=np.nan), r"beta1 \(β1\) must be finite, got nan"),
+])
+def test_values_just_outside_are_refused(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_steps_accepts_numpy_integers_and_zero_and_flag_accepts_numpy_bools():
+    from optlib import _validate
+
+    assert _validate.steps(np.int64(3)) == 3 and _validate.steps(0) == 0
+    assert optlib.Adam(0.1, bias_correction=np.bool_(False)).bias_correction is False
+    with pytest.raises(TypeError, match="steps must be a non-negative integer, got bool"):
+        _validate.steps(np.bool_(True)) if isinstance(np.bool_(True), int) else _validate.steps(True)
+    with pytest.raises(TypeError, match="must be True or False"):
+        optlib.Adam(0.1, bias_correction=0)

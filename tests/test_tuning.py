@@ -128,3 +128,118 @@ def test_disturbed_gradients_are_one_draw_per_call():
         for _ in range(10):
             expected = grad(theta) * (1.0 + 1e-4 * rng.uniform(-1.0, 1.0, 3))
             assert np.array_equal(g(theta), expected)
+
+
+# --------------------------------------------------------------------------- the filters of tune, on a knife edge by design
+
+
+class Halving:
+    """J(θ) = θ²/2 in one dimension from θ_0 = 1, J* = 0.
+
+    GD with α = 0.5 halves θ exactly at every step (θ_t = 2^−t, gap_t = 2^(−2t−1), exact in binary), so
+    with ``tol = 2^(−2k−1)`` the gap at step k *equals* the tolerance: the count k holds on the boundary,
+    and the probe's relative disturbance of 1e-10 moves it one way or the other (a fixed seed, so the
+    same way on every machine). α = 1.5 gives θ_t = (−½)^t: the same gaps. α = 0.25 crosses any such
+    tolerance cleanly (margin ≥ 1.05), so the probe never changes its count.
+    """
+
+    theta0 = np.array([1.0])
+    f_min = 0.0
+    minimizer = np.array([0.0])
+
+    def grad(self, theta):
+        return np.asarray(theta, dtype=np.float64)
+
+    def loss(self, theta):
+        theta = np.asarray(theta, dtype=np.float64)
+        return 0.5 * float(theta[0] * theta[0])           # numpy: inf (not OverflowError) when θ diverges
+
+
+HALVING = Halving()
+EDGE6 = 2.0 ** -13          # the gap of α = 0.5 at t = 6; the probe pushes the disturbed gap above it
+EDGE8 = 2.0 ** -17          # the gap at t = 8; the probe pushes the disturbed gap below it
+
+
+def test_the_knife_edge_problem_is_what_it_says():
+    calm = tuning.trial(optlib.GD, HALVING, 0.25, steps=40, tol=EDGE6, probe=1e-10)
+    edge = tuning.trial(optlib.GD, HALVING, 0.5, steps=40, tol=EDGE6, probe=1e-10)
+    assert (calm.iterations, calm.sensitive) == (15, False) and calm.margin > 1.2
+    assert (edge.iterations, edge.sensitive, edge.margin) == (6, True, 1.0)
+    assert tuning.errors(HALVING, edge.trajectory)[6] == EDGE6
+    below = tuning.trial(optlib.GD, HALVING, 0.5, steps=8, tol=EDGE8 * (1 - 1e-12), probe=1e-10)
+    assert below.iterations is None and below.sensitive          # undisturbed just above, disturbed below
+
+
+def test_a_sensitive_alpha_that_reaches_sooner_is_not_picked():
+    """The probe's filter in tune: α = 0.5 reaches the tolerance in 6 steps but only on the boundary
+    (sensitive), α = 0.25 in 15 calmly; tune must pick the calm one (issue 24, item 3)."""
+    res = tuning.tune(optlib.GD, HALVING, alphas=(0.25, 0.5), steps=40, tol=EDGE6, probe=1e-10)
+    assert [(t.lr, t.iterations, t.sensitive) for t in res.trials] == [(0.25, 15, False), (0.5, 6, True)]
+    assert (res.lr, res.iterations, res.best.sensitive) == (0.25, 15, False)
+    assert res.reached and res.count_reaching() == 1             # the sensitive α does not count
+    # without the probe nothing is flagged and the faster α wins
+    plain = tuning.tune(optlib.GD, HALVING, alphas=(0.25, 0.5), steps=40, tol=EDGE6)
+    assert (plain.lr, plain.iterations, plain.count_reaching()) == (0.5, 6, 2)
+
+
+def test_when_none_reaches_a_sensitive_alpha_is_not_picked_for_its_final_error():
+    tol = EDGE8 * (1 - 1e-12)
+    res = tuning.tune(optlib.GD, HALVING, alphas=(0.25, 0.5), steps=8, tol=tol, probe=1e-10)
+    sens = [t.sensitive for t in res.trials]
+    assert sens == [False, True] and res.trials[1].final_error < res.trials[0].final_error
+    assert not res.reached and res.lr == 0.25 and not res.best.sensitive
+    # every trial sensitive: the smallest final error among them all (no empty choice)
+    alone = tuning.tune(optlib.GD, HALVING, alphas=(0.5,), steps=8, tol=tol, probe=1e-10)
+    assert alone.lr == 0.5 and alone.best.sensitive and not alone.reached
+
+
+def test_smallest_margin_leaves_the_sensitive_runs_out():
+    c = tuning.compare([optlib.GD], {"halving": HALVING}, alphas=(0.25, 0.5), steps=40, tol=EDGE6,
+                       probe=1e-10)
+    assert c.sensitive().tolist() == [[[False, True]]]
+    assert c.smallest_margin() == c["halving", "GD"].trials[0].margin > 1.2    # not the sensitive 1.0
+
+
+def test_equal_counts_and_equal_final_errors_go_to_the_smaller_alpha():
+    # α = 0.5 and α = 1.5 give the same gaps exactly (θ_t = ±2^−t)
+    res = tuning.tune(optlib.GD, HALVING, alphas=(1.5, 0.5), steps=40, tol=EDGE8)
+    assert [t.iterations for t in res.trials] == [8, 8] and res.lr == 0.5
+    short = tuning.tune(optlib.GD, HALVING, alphas=(1.5, 0.5), steps=3, tol=EDGE8)
+    assert not short.reached and short.trials[0].final_error == short.trials[1].final_error
+    assert short.lr == 0.5
+
+
+def test_a_diverged_trial_counts_as_not_reaching_even_when_it_passed_below():
+    # α = 2.5 on J = θ²/2: θ_t = (−1.5)^t, diverges; it never counts, whatever tol
+    res = tuning.tune(optlib.GD, HALVING, alphas=(0.25, 2.5), steps=2000, tol=1e3)
+    bad = res.trials[1]
+    assert bad.diverged and bad.iterations is None and res.count_reaching() == 1 and res.lr == 0.25
+
+
+def test_at_edge_is_false_inside_the_grid():
+    p = optlib.quadratic(10.0)
+    res = tuning.tune(optlib.GD, p, alphas=(0.01, 0.1, 1.0))
+    assert res.lr == 0.1 and not res.at_edge
+
+
+@pytest.mark.parametrize("probe", [0.0, 1e-3, -1e-10])
+def test_the_probe_must_be_a_small_positive_change(probe):
+    with pytest.raises(ValueError, match="probe must be a small relative change between 0 and 1e-3"):
+        tuning.trial(optlib.GD, HALVING, 0.25, probe=probe)
+
+
+def test_the_ends_of_the_trial_ranges():
+    assert tuning.trial(optlib.GD, HALVING, 0.25, steps=1, tol=1.0).iterations == 0
+    assert not tuning.trial(optlib.GD, HALVING, 0.25, probe=9.9e-4).diverged
+    for bad in (dict(steps=0), dict(tol=np.inf), dict(tol=-1.0), dict(criterion="loss")):
+        with pytest.raises(ValueError):
+            tuning.trial(optlib.GD, HALVING, 0.25, **bad)
+
+
+def test_the_distance_criterion_needs_a_minimizer():
+    class Unknown(Halving):
+        minimizer = None
+
+    with pytest.raises(ValueError, match="criterion 'distance' needs a known minimizer"):
+        tuning.trial(optlib.GD, Unknown(), 0.25, criterion="distance")
+    assert tuning.trial(optlib.GD, HALVING, 0.5, steps=40, tol=2.0 ** -6, criterion="distance").iterations == 6

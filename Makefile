@@ -29,6 +29,7 @@ help:
 	@echo "make screenshots  the site tests, keeping a screenshot of every page (artifacts/screenshots/, phone/)"
 	@echo "make report    count the notebook outputs nbval compares and ignores"
 	@echo "make pdf       one PDF of the whole book (_build/html/optimizers-book.pdf; make book does it too)"
+	@echo "make serve     serve the built book on http://127.0.0.1:8000 (the chapters run live in the browser)"
 	@echo "make clean     remove _build, artifacts and caches (make distclean: also .venv)"
 
 # ---------------------------------------------------------------------------- set-up
@@ -117,7 +118,7 @@ test-notebooks: $(STAMP)
 # at 390 px (test_phone.py), the page as read at 1280 px
 # (test_reader_view.py: nothing cut, figures unshrunk, no test words) and the PDF's link (test_pdf.py,
 # with the PDF's own checks). Seconds per page and check: artifacts/site-visits.txt.
-SITE_TESTS := tests/test_site.py tests/test_a11y.py tests/test_phone.py tests/test_pdf.py tests/test_reader_view.py
+SITE_TESTS := tests/test_site.py tests/test_a11y.py tests/test_phone.py tests/test_pdf.py tests/test_reader_view.py tests/test_live.py
 test-site: $(STAMP) axe
 	$(PY) -m pytest -p no:cacheprovider $(SITE_TESTS) -q
 
@@ -200,6 +201,30 @@ pdf: $(STAMP)
 	$(PY) pdf/make_pdf.py --build-dir _build/pdf --copy-to _build/html
 
 book: pdf
+
+# ---------------------------------------------------------------------------- the chapters live in the browser
+# `make live` (make book does it first): JupyterLite + Pyodide 0.27.7, every notebook of the book, built by
+# book/_live/build.py into _build/live/lite (tools pinned in book/_live/requirements.txt, venv .venv/lite;
+# downloads cached in .venv/live-cache, every Pyodide wheel checked against npm's official lock); the
+# extension book/_live/live_ext.py copies it to _build/html/lite and puts "Run this chapter live" on every
+# chapter. If a part cannot be had or fails its hash, it says so and the site is built without it (with
+# CI set, it fails). `make serve`: the live part needs HTTP; PORT=8001 for another port.
+# `make test-live-all` (.ci/run): every notebook Run All in the browser, no error in any cell (minutes).
+PORT ?= 8000
+.PHONY: live serve test-live test-live-all
+live: $(STAMP)
+	$(PY) book/_live/build.py
+
+book: live
+
+serve: $(STAMP)
+	$(PY) book/_live/serve.py --port $(PORT)
+
+test-live: $(STAMP)
+	$(PY) -m pytest -p no:cacheprovider tests/test_live.py -q
+
+test-live-all: $(STAMP)
+	LIVE_ALL=1 $(PY) -m pytest -p no:cacheprovider tests/test_live.py -q -k all_chapters
 
 # `make axe`: the axe-core accessibility engine for tests/test_a11y.py, pinned, from npm into .venv/node
 # (the repository has no package.json). Without npm the accessibility tests skip (fail when CI is set).

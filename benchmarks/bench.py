@@ -8,6 +8,10 @@
 5. e2e: in JupyterLab (headless, loopback port, a fresh copy of the book in _build/bench/lab) driven
    from Chromium by playwright: a key press on each chapter's slider → the new figure in the page, median
    and p95, beside the kernel's part of the same moves (benchmarks/e2e.py).
+6. live: the chapters live in the website itself (JupyterLite + Pyodide, make book's _build/html on a
+   loopback port, headless Chromium, cold and warm browser cache): page → kernel ready, the chapter's
+   imports, Run All to the first widget, slider → new figure (End/Home), the write-it-yourself check, the
+   requests off 127.0.0.1, and the size the live part adds to the site (benchmarks/live.py).
 
 Every comparison is measured in one run, its candidates interleaved (benchmarks/timing.py), and reported
 as the median over repetitions. Nothing here asserts a time: the table says met or missed, a person reads.
@@ -17,6 +21,7 @@ Without torch the benchmark still runs and says so. The table is printed and als
     python -m benchmarks                      # everything (the book part runs `make test`: minutes)
     python -m benchmarks --skip book          # the library parts only (about a minute)
     python -m benchmarks --only steps --sizes 2 1000
+    python -m benchmarks --only live --widgets 01 --moves 10   # the chapters in the browser, one chapter
     python -m benchmarks --only e2e           # the live latency alone (a few minutes; `make bench
                                               #  BENCH_ARGS="--only e2e"`)
 """
@@ -32,7 +37,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PARTS = ("steps", "small", "interaction", "e2e", "book")
+PARTS = ("steps", "small", "interaction", "e2e", "live", "book")
 
 TARGET_VS_PLAIN = 1.2      # optlib ÷ the same equations in plain numpy (Adam); torch.optim: a reference
 TARGET_REDRAW = 0.100      # seconds, slider → redraw, median
@@ -228,6 +233,46 @@ def part_e2e(args) -> list:
     return rows
 
 
+def part_live(args) -> list:
+    from . import live
+
+    rows = []
+    site = live.HTML / "lite"
+    if site.is_dir():
+        size = sum(f.stat().st_size for f in site.rglob("*") if f.is_file())
+        rows.append(("6 live", "size the live part adds to the site (_build/html/lite)", f"{size / 1e6:.1f} MB",
+                     f"{sum(1 for f in site.rglob('*') if f.is_file())} files", "", f"≤ {live.BUDGET_MB:g} MB",
+                     _verdict(size / 1e6 <= live.BUDGET_MB)))
+    for r in live.measure(moves=args.moves, only=args.widgets):
+        name = f"{r.get('notebook', '')} ({r.get('cache', '')})".strip()
+        if "error" in r:
+            rows.append(("6 live", name, "ERROR", r["error"], "", "", "n/a"))
+            continue
+        cold = r["cache"] == "cold"
+        rows.append(("6 live", f"{name}: page → kernel ready", _t(r["kernel_ready_s"]),
+                     f"notebook shown {_t(r['notebook_shown_s'])}", "",
+                     f"≤ {live.TARGET_KERNEL_COLD:g} s cold" if cold else "",
+                     _verdict(r["kernel_ready_s"] <= live.TARGET_KERNEL_COLD) if cold else ""))
+        rows.append(("6 live", f"{name}: the chapter's imports (first cell)", _t(r["imports_s"]),
+                     "ERROR " + r["imports_error"][:120] if r["imports_error"] else "", "", "", ""))
+        rows.append(("6 live", f"{name}: Run All to the first widget", _t(r["run_all_to_widget_s"]),
+                     f"{len(r['errors'])} cells failed" + (f": {r['errors'][0][1][:150]}" if r["errors"] else ""),
+                     "", "no error", _verdict(not r["errors"])))
+        s_ = r["slider"]
+        rows.append(("6 live", f"{name}: slider (End/Home) → new figure",
+                     f"median {_t(s_['median_s'])}, p95 {_t(s_['p95_s'])} of {s_['n']}"
+                     + (f", {s_['lost']} moves showed no new figure" if s_["lost"] else ""), "", "",
+                     f"median ≤ {live.TARGET_MEDIAN * 1e3:.0f} ms, p95 ≤ {live.TARGET_P95 * 1e3:.0f} ms",
+                     _verdict(bool(s_["n"]) and not s_["lost"] and s_["median_s"] <= live.TARGET_MEDIAN
+                              and s_["p95_s"] <= live.TARGET_P95)))
+        shown = r["check_text"].splitlines()[0][:60] if r["check_text"] else "no check cell"
+        rows.append(("6 live", f"{name}: write-it-yourself check (first attempt)", _t(r["check_s"]), shown,
+                     "", "✗ diagnosis", _verdict(r["check_text"].startswith("✗")) if r["check_text"] else "n/a"))
+        rows.append(("6 live", f"{name}: requests off 127.0.0.1", str(len(r["foreign"])),
+                     f"of {r['requests']} requests", "", "0", _verdict(not r["foreign"])))
+    return rows
+
+
 def part_book(args) -> list:
     from . import book
 
@@ -280,7 +325,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     parts = [p for p in (args.only or PARTS) if p not in args.skip]
     if args.out is None:   # the e2e part alone does not replace the full table
-        args.out = str(ROOT / "artifacts" / ("bench-e2e.md" if parts == ["e2e"] else "bench.md"))
+        args.out = str(ROOT / "artifacts" / ({("e2e",): "bench-e2e.md", ("live",): "bench-live.md"}
+                                             .get(tuple(parts), "bench.md")))
 
     try:
         import torch
@@ -302,6 +348,8 @@ def main(argv=None) -> int:
             rows += part_interaction(args)
         elif part == "e2e":
             rows += part_e2e(args)
+        elif part == "live":
+            rows += part_live(args)
         elif part == "book":
             rows += part_book(args)
     lines.append(f"load average at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "

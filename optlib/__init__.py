@@ -11,10 +11,21 @@ every state starts at zero::
     RMSProp(lr, beta=0.9, eps=1e-8)          Gₜ = βGₜ₋₁ + (1 − β) gₜ²
     Adam(lr, beta1=0.9, beta2=0.999, eps=1e-8)
 
+and, after the notes, two variants of Adam with the iterates of ``torch.optim``'s::
+
+    AdamW(lr, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01)
+                                             θₜ = θₜ₋₁(1 − ηλ) − η m̂ₜ/(√v̂ₜ + ε)
+    AMSGrad(lr, beta1=0.9, beta2=0.999, eps=1e-8)
+                                             v̂ₜ = max(v₁, …, vₜ)/(1 − β₂ᵗ)
+
+``lr`` is a number or a schedule t ↦ αₜ (``optlib.schedules``: StepDecay, InverseSqrt, Cosine,
+LinearWarmup, WarmupCosine, or any function of t); step t then uses αₜ where the equation has α.
+
 ``run(optimizer, grad, theta0, steps)`` makes the steps and returns a :class:`Trajectory`.
 """
 
 from .adam import Adam, AdamState
+from .adam_variants import AdamW, AMSGrad, AMSGradState
 from .adaptive import AdaGrad, AdaGradState, RMSProp, RMSPropState
 from .base import DivergenceError, Optimizer, Trajectory, run
 from . import exercises  # optlib.exercises.check: the write-it-yourself exercises
@@ -24,7 +35,8 @@ from .momentum import NAG, Momentum, MomentumState, NAGState
 from .source import code_of
 from .problems import (LeastSquares, Plateau, Problem, Quadratic, Rosenbrock, Saddle, SigmoidChain,
                        TwoLayerNet, linear_regression, quadratic, sparse_regression, two_moons)
-from . import tables, tuning
+from . import schedules, tables, tuning
+from .schedules import ScheduleError
 from .tables import Table
 from .tuning import tune
 from .theory import (bias_correction, effective_memory, ewma, ewma_coefficients, ewma_weights,
@@ -39,7 +51,10 @@ __all__ = [
     # optimizers and their states
     "GD", "GDState", "Momentum", "MomentumState", "NAG", "NAGState",
     "AdaGrad", "AdaGradState", "RMSProp", "RMSPropState", "Adam", "AdamState",
+    "AdamW", "AMSGrad", "AMSGradState",
     "Optimizer", "OPTIMIZERS",
+    # learning-rate schedules (optlib.schedules)
+    "ScheduleError",
     # running
     "run", "Trajectory", "DivergenceError",
     # the derivations' helpers

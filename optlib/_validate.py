@@ -71,3 +71,30 @@ def flag(name: str, value) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
     return bool(value)
+
+
+def learning_rate(name: str, symbol: str, value):
+    """A learning rate: a number 0 < value < inf, or a schedule, a callable t ↦ α_t.
+
+    A number is returned as a float, exactly as :func:`positive` does (a constant rate keeps today's
+    iterates bit for bit). A callable is returned as an :class:`optlib.schedules.Schedule`: the schedules
+    of :mod:`optlib.schedules` as they are, any other function wrapped in
+    :class:`optlib.schedules.Lambda`. Its values are checked step by step, when they are used
+    (:meth:`optlib.Optimizer.rate`).
+    """
+    if callable(value) and not isinstance(value, numbers.Real):
+        from .schedules import as_schedule  # schedules imports nothing of optlib's optimizers
+        return as_schedule(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} ({symbol}) must be a real number, got {type(value).__name__} {value!r}"[:200]
+                        + f" (or a schedule t ↦ {symbol}_t: see optlib.schedules)")
+    return positive(name, symbol, value)
+
+
+def integer(name: str, symbol: str, value, low: int) -> int:
+    """An integer setting such as a number of steps: an int ≥ ``low`` (bool is refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} ({symbol}) must be an integer ≥ {low}, got {type(value).__name__} {value!r}")
+    if value < low:
+        raise ValueError(f"{name} ({symbol}) must satisfy {symbol} ≥ {low}, got {value}")
+    return int(value)

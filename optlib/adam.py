@@ -40,7 +40,10 @@ class Adam(Optimizer):
     :math:`\theta_{t+1} = \theta_t - \eta\, \hat m_t/(\sqrt{\hat v_t} + \epsilon)`). ``lr`` is
     :math:`\eta` (:math:`\eta > 0`), ``beta1`` is :math:`\beta_1` (:math:`0 \le \beta_1 < 1`, default
     0.9), ``beta2`` is :math:`\beta_2` (:math:`0 \le \beta_2 < 1`, default 0.999), ``eps`` is
-    :math:`\epsilon` (:math:`\epsilon \ge 0`, default :math:`10^{-8}`).
+    :math:`\epsilon` (:math:`\epsilon \ge 0`, default :math:`10^{-8}`). ``lr`` may also be a schedule
+    :math:`t \mapsto \eta_t` (:mod:`optlib.schedules`): step :math:`t` then uses :math:`\eta_t` in
+    place of :math:`\eta` (``optimizer.at(t)``; :func:`optlib.run` does it for every step), as
+    ``torch.optim.Adam`` under a learning-rate scheduler does.
 
     Two switches exist only so that the book can show what the notes' choices buy; keep their defaults
     to follow the notes:
@@ -77,10 +80,11 @@ class Adam(Optimizer):
     """
 
     name = "Adam"
+    lr_symbol = "η"
 
     def __init__(self, lr: float, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8, *,
                  bias_correction: bool = True, eps_inside_sqrt: bool = False):
-        self.lr = _validate.positive("lr", "η", lr)              # η
+        self.lr = _validate.learning_rate("lr", "η", lr)              # η
         self.beta1 = _validate.decay("beta1", "β1", beta1)       # β1
         self.beta2 = _validate.decay("beta2", "β2", beta2)       # β2
         self.eps = _validate.non_negative("eps", "ε", eps)       # ε

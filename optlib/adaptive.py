@@ -44,6 +44,11 @@ class AdaGrad(Optimizer):
     finite, 0 instead of 0/0, in a coordinate whose gradients have all been zero so far
     (:math:`G_t = 0`). :math:`\odot` is the element-wise product.
 
+    A schedule in place of the number: ``lr`` may be a callable :math:`t \mapsto \alpha_t`
+    (:mod:`optlib.schedules`), and step :math:`t` then uses :math:`\alpha_t` where the equation has
+    :math:`\alpha` (``optimizer.at(t)``; :func:`optlib.run` does it for every step).
+    ``effective_lr`` then needs the rate of the step it is for: ``opt.at(t + 1).effective_lr(state)``.
+
     The effective rate :math:`\alpha/(\sqrt{G_t} + \epsilon)` (:meth:`effective_lr`) can only fall;
     how fast depends on the gradients. While their squares keep a constant average size :math:`g^2` (a
     constant gradient, or the noise of mini-batch gradients near a minimum),
@@ -69,7 +74,7 @@ class AdaGrad(Optimizer):
     name = "AdaGrad"
 
     def __init__(self, lr: float, eps: float = 1e-8):
-        self.lr = _validate.positive("lr", "α", lr)            # α
+        self.lr = _validate.learning_rate("lr", "α", lr)            # α
         self.eps = _validate.non_negative("eps", "ε", eps)     # ε
         self._freeze()
 
@@ -122,6 +127,10 @@ class RMSProp(Optimizer):
     too large: on a constant gradient the step is :math:`\alpha/\sqrt{1 - \beta^t}`, from
     :math:`\alpha/\sqrt{1 - \beta}` at :math:`t = 1` down to :math:`\alpha`.
 
+    A schedule in place of the number: ``lr`` may be a callable :math:`t \mapsto \alpha_t`
+    (:mod:`optlib.schedules`), and step :math:`t` then uses :math:`\alpha_t` where the equation has
+    :math:`\alpha` (``optimizer.at(t)``; :func:`optlib.run` does it for every step).
+
     Reference: the notes, "RMSProp"; Hinton, Neural Networks for Machine Learning, lecture 6e.
     ``torch.optim.RMSprop(alpha=β)`` is the same (PyTorch calls :math:`\beta` ``alpha``).
 
@@ -138,7 +147,7 @@ class RMSProp(Optimizer):
     name = "RMSProp"
 
     def __init__(self, lr: float, beta: float = 0.9, eps: float = 1e-8):
-        self.lr = _validate.positive("lr", "α", lr)            # α
+        self.lr = _validate.learning_rate("lr", "α", lr)            # α
         self.beta = _validate.decay("beta", "β", beta)         # β
         self.eps = _validate.non_negative("eps", "ε", eps)     # ε
         self._freeze()

@@ -9,6 +9,11 @@ pair of pure functions:
   where the notes evaluate the gradient (at θₜ₋₁, or at θ_temp for NAG), and gₜ is what it returns.
   Inputs are never mutated.
 
+The learning rate ``lr`` is a number or a schedule t ↦ αₜ (:mod:`optlib.schedules`). A schedule lives
+outside the state, as PyTorch's schedulers live outside its optimizers: ``run`` counts the steps
+t = 1, 2, … and makes step t with ``optimizer.at(t)``, the same optimizer with its rate fixed at αₜ, so
+each equation reads αₜ where the notes write α and no state gains a counter.
+
 ``run`` repeats ``step`` and records everything a chapter plots: θ₀ … θ_T, the gradient each step
 used, the state after each step, and the loss if asked for.
 """
@@ -16,6 +21,7 @@ used, the state after each step, and the loss if asked for.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Callable, NamedTuple, Optional
 
@@ -37,6 +43,50 @@ class Optimizer:
 
     def step(self, grad: Grad, theta: np.ndarray, state: NamedTuple):  # pragma: no cover - abstract
         raise NotImplementedError
+
+    #: the notes' letter for ``lr`` (Adam's is :math:`\eta`), used in the messages about it
+    lr_symbol: str = "α"
+
+    @property
+    def scheduled(self) -> bool:
+        r"""True when ``lr`` is a schedule :math:`t \mapsto \alpha_t`, False when it is a number."""
+        from .schedules import Schedule
+        return isinstance(getattr(self, "lr", None), Schedule)
+
+    def rate(self, t: int) -> float:
+        r"""The learning rate :math:`\alpha_t` of step :math:`t = 1, 2, \dots` (``lr`` itself when it is a number).
+
+        A schedule's value is checked here: a real number, finite and :math:`\ge 0`, or a
+        :class:`optlib.schedules.ScheduleError` naming the step :math:`t` (``err.step``).
+        """
+        from .schedules import ScheduleError, _step_number
+        t = _step_number(t)
+        if not self.scheduled:
+            return self.lr
+        s = self.lr_symbol
+        value = self.lr(t)
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ScheduleError(f"the schedule lr = {self.lr!r} of {type(self).__name__} returned "
+                                f"{type(value).__name__} {value!r} at step t = {t}: {s}_t must be a real "
+                                f"number, finite and ≥ 0"[:400], t, value)
+        value = float(value)
+        if not (math.isfinite(value) and value >= 0):
+            raise ScheduleError(f"the schedule lr = {self.lr!r} of {type(self).__name__} gave {s}_{t} = "
+                                f"{value:g} at step t = {t}: {s}_t must be finite and ≥ 0", t, value)
+        return value
+
+    def at(self, t: int) -> "Optimizer":
+        r"""This optimizer with its rate fixed at :math:`\alpha_t`: what step :math:`t` runs.
+
+        ``opt.at(t).step(grad, theta, state)`` makes step :math:`t` (:math:`\theta_{t-1}` to
+        :math:`\theta_t`) of a scheduled optimizer, as :func:`optlib.run` does; with a constant ``lr``
+        it is ``opt`` itself. A rate :math:`\alpha_t = 0` is allowed here (a schedule may end at 0).
+        """
+        if not self.scheduled:
+            return self
+        fixed = object.__new__(type(self))
+        fixed.__dict__.update(self.__dict__, lr=self.rate(t))   # already frozen: _frozen is copied
+        return fixed
 
     def hyperparameters(self) -> dict:
         """The hyperparameters as ``{argument name: value}``."""
@@ -127,6 +177,10 @@ class Trajectory:
         r""":math:`\lVert g_t \rVert_2` for each step :math:`t = 1, \dots, T` (the Euclidean norm over all parameters)."""
         return np.sqrt(np.sum(self.grads.reshape(len(self.grads), -1) ** 2, axis=1))
 
+    def rates(self) -> np.ndarray:
+        r""":math:`\alpha_1, \dots, \alpha_T`, the learning rate each step used (all equal when ``lr`` is a number)."""
+        return np.array([self.optimizer.rate(t) for t in range(1, self.steps + 1)], dtype=np.float64)
+
     def state_field(self, name: str) -> np.ndarray:
         r"""One field of the state stacked over :math:`t = 0, \dots, T`, e.g. ``traj.state_field("V")``."""
         if not self.states:
@@ -145,7 +199,10 @@ def run(optimizer: Optimizer, grad: Grad, theta0, steps: int, *, loss: Optional[
     ----------
     optimizer : Optimizer
         One of :class:`optlib.GD`, :class:`optlib.Momentum`, :class:`optlib.NAG`,
-        :class:`optlib.AdaGrad`, :class:`optlib.RMSProp`, :class:`optlib.Adam`.
+        :class:`optlib.AdaGrad`, :class:`optlib.RMSProp`, :class:`optlib.Adam`, :class:`optlib.AdamW`,
+        :class:`optlib.AMSGrad`. When its ``lr`` is a schedule, step :math:`t` is made by
+        ``optimizer.at(t)``, with :math:`\alpha_t` = ``lr(t)``; a rate that is negative or not finite
+        raises :class:`optlib.schedules.ScheduleError` naming the step, whatever ``on_divergence`` says.
     grad : callable
         :math:`\theta \mapsto \nabla J(\theta)`, returning an array of :math:`\theta`'s shape.
     theta0 : array_like
@@ -208,9 +265,11 @@ def run(optimizer: Optimizer, grad: Grad, theta0, steps: int, *, loss: Optional[
             losses[0] = _loss_value(loss, theta)
             if not np.isfinite(losses[0]):
                 raise ValueError(f"loss(θ_0) is not finite: {losses[0]}")
+        scheduled = optimizer.scheduled
         for t in range(1, n_steps + 1):
             used.clear()
-            theta_next, state_next = optimizer.step(checked_grad, theta, state)
+            stepper = optimizer.at(t) if scheduled else optimizer   # α_t fixed for step t
+            theta_next, state_next = stepper.step(checked_grad, theta, state)
             g = used[-1]
             if not _all_finite(theta_next, g, *state_next):  # cheap; names nothing
                 problem = _first_non_finite(theta_next, g, state_next)

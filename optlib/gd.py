@@ -24,6 +24,10 @@ class GD(Optimizer):
     for the steps :math:`t = 1, 2, \dots` from the start :math:`\theta_0`. ``lr`` is :math:`\alpha`,
     the learning rate (:math:`\alpha > 0`).
 
+    A schedule in place of the number: ``lr`` may be a callable :math:`t \mapsto \alpha_t`
+    (:mod:`optlib.schedules`), and step :math:`t` then uses :math:`\alpha_t` where the equation has
+    :math:`\alpha` (``optimizer.at(t)``; :func:`optlib.run` does it for every step).
+
     Reference: the notes, "Introduction" ("the original update equation", written there as
     :math:`\theta_{t+1} = \theta_t - \alpha\, dJ/d\theta`, the same rule with the gradient taken at
     the point it leaves).
@@ -41,7 +45,7 @@ class GD(Optimizer):
     name = "GD"
 
     def __init__(self, lr: float):
-        self.lr = _validate.positive("lr", "α", lr)  # α
+        self.lr = _validate.learning_rate("lr", "α", lr)  # α
         self._freeze()
 
     def init(self, theta: np.ndarray) -> GDState:

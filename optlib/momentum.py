@@ -40,6 +40,19 @@ class Momentum(Optimizer):
     (:math:`b_t = \gamma b_{t-1} + g_t`, :math:`\theta_t = \theta_{t-1} - \alpha b_t`); with a constant
     :math:`\alpha` the iterates agree.
 
+    With a schedule (``lr`` a callable :math:`t \mapsto \alpha_t`, :mod:`optlib.schedules`) the rate
+    enters where the notes' equation has :math:`\alpha`:
+
+    .. math::
+
+        V_t = \gamma V_{t-1} + \alpha_t\, g_t, \qquad \theta_t = \theta_{t-1} - V_t,
+
+    so each gradient keeps the rate of the step that took it. PyTorch's SGD multiplies the whole buffer
+    by the current rate instead, :math:`\theta_t = \theta_{t-1} - \alpha_t b_t`: once :math:`\alpha_t`
+    changes, the old gradients are rescaled too and the two iterates differ. They are equal again if
+    PyTorch's momentum is set to :math:`\gamma\, \alpha_{t-1}/\alpha_t` at each step
+    :math:`t \ge 2` (then :math:`\alpha_t b_t = V_t` at every step).
+
     Examples
     --------
     >>> import numpy as np, optlib
@@ -54,7 +67,7 @@ class Momentum(Optimizer):
     name = "Momentum"
 
     def __init__(self, lr: float, gamma: float = 0.9):
-        self.lr = _validate.positive("lr", "α", lr)          # α
+        self.lr = _validate.learning_rate("lr", "α", lr)          # α
         self.gamma = _validate.decay("gamma", "γ", gamma)    # γ
         self._freeze()
 
@@ -95,6 +108,13 @@ class NAG(Optimizer):
     ``torch.optim.SGD(nesterov=True)`` stores the look-ahead point
     :math:`\theta_t - \gamma V_t` instead of :math:`\theta_t` (see the appendix on PyTorch).
 
+    With a schedule (``lr`` a callable :math:`t \mapsto \alpha_t`, :mod:`optlib.schedules`),
+    :math:`V_t = \gamma V_{t-1} + \alpha_t\, g_t`, the rate where the notes' equation has
+    :math:`\alpha`, and the look-ahead point is still :math:`\theta_{t-1} - \gamma V_{t-1}`. PyTorch's
+    Nesterov SGD multiplies its buffer by the current :math:`\alpha_t`, as for :class:`Momentum`, and
+    differs from this once :math:`\alpha_t` changes; unlike momentum, no per-step choice of PyTorch's
+    momentum makes the two equal (its buffer and its look-ahead share one :math:`\mu`).
+
     Examples
     --------
     >>> import numpy as np, optlib
@@ -109,7 +129,7 @@ class NAG(Optimizer):
     name = "NAG"
 
     def __init__(self, lr: float, gamma: float = 0.9):
-        self.lr = _validate.positive("lr", "α", lr)          # α
+        self.lr = _validate.learning_rate("lr", "α", lr)          # α
         self.gamma = _validate.decay("gamma", "γ", gamma)    # γ
         self._freeze()
 

@@ -175,3 +175,143 @@ def test_eps_sits_outside_the_square_root(opt):
     if opt.name == "RMSProp":
         sq = (1 - opt.beta) * g1 * g1   # RMSProp has no bias correction: G_1 = (1 − β) g_1²
     np.testing.assert_allclose(step, -0.1 * g1 / (np.sqrt(sq) + 1.0), rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- after the notes
+# A schedule t ↦ α_t: step t uses α_t where the equation has α. The rates below are arbitrary and
+# change at every step, so that a rate used one step early or late, or kept inside the velocity in
+# torch's way (θ_t = θ_{t−1} − α_t b_t), would be seen.
+RATES = {1: 0.3, 2: 0.1, 3: 0.05}
+
+
+def rate(t):
+    return RATES[t]
+
+
+def test_scheduled_gd_by_hand():
+    def update(a, th):
+        thetas = [th]
+        for t in (1, 2, 3):
+            th = th - RATES[t] * (a * th)           # θ_t = θ_{t−1} − α_t g_t
+            thetas.append(th)
+        return thetas, []
+
+    expected, _ = by_coordinate(update)
+    traj = three_steps(optlib.GD(rate))
+    np.testing.assert_allclose(traj.thetas, expected, rtol=0, atol=1e-15)
+    assert traj.rates().tolist() == [0.3, 0.1, 0.05]
+
+
+@pytest.mark.parametrize("kind", ["Momentum", "NAG"])
+def test_scheduled_momentum_and_nag_by_hand(kind):
+    gamma = 0.9
+
+    def update(a, th):
+        thetas, Vs, V = [th], [], 0.0               # V_0 = 0
+        for t in (1, 2, 3):
+            at = th - gamma * V if kind == "NAG" else th   # θ_temp = θ_{t−1} − γ V_{t−1} for NAG
+            V = gamma * V + RATES[t] * (a * at)     # V_t = γ V_{t−1} + α_t g_t
+            th = th - V                             # θ_t = θ_{t−1} − V_t
+            thetas.append(th)
+            Vs.append(V)
+        return thetas, [Vs]
+
+    expected, (V,) = by_coordinate(update)
+    traj = three_steps(getattr(optlib, kind)(rate, gamma))
+    np.testing.assert_allclose(traj.thetas, expected, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(traj.state_field("V")[1:], V, rtol=0, atol=1e-15)
+    # not torch's form: α_3 (γ b_2 + g_3) with b the velocity without α
+    g1, g2, g3 = traj.grads
+    torch_V3 = RATES[3] * (gamma ** 2 * g1 + gamma * g2 + g3)
+    assert not np.allclose(traj.states[3].V, torch_V3, rtol=1e-3)
+
+
+@pytest.mark.parametrize("kind", ["AdaGrad", "RMSProp"])
+def test_scheduled_adagrad_and_rmsprop_by_hand(kind):
+    beta, eps = 0.9, 1e-8
+
+    def update(a, th):
+        thetas, G = [th], 0.0
+        for t in (1, 2, 3):
+            g = a * th
+            G = G + g * g if kind == "AdaGrad" else beta * G + (1 - beta) * g * g
+            th = th - RATES[t] / (math.sqrt(G) + eps) * g   # θ_t = θ_{t−1} − α_t/(√G_t + ε) g_t
+            thetas.append(th)
+        return thetas, []
+
+    expected, _ = by_coordinate(update)
+    opt = optlib.AdaGrad(rate, eps) if kind == "AdaGrad" else optlib.RMSProp(rate, beta, eps)
+    np.testing.assert_allclose(three_steps(opt).thetas, expected, rtol=1e-15, atol=1e-15)
+
+
+def _adam_by_hand(eta, weight_decay=0.0, amsgrad=False):
+    b1, b2, eps = 0.9, 0.999, 1e-8
+
+    def update(a, th):
+        thetas, ms, vs, vmaxs, m, v, vmax = [th], [], [], [], 0.0, 0.0, 0.0   # m_0 = v_0 = v_0^max = 0
+        for t in (1, 2, 3):
+            e = eta(t)                                     # η_t
+            g = a * th                                     # g_t = ∇J(θ_{t−1})
+            m = b1 * m + (1 - b1) * g                      # m_t
+            v = b2 * v + (1 - b2) * g ** 2                 # v_t
+            vmax = max(vmax, v)                            # v_t^max
+            m_hat = m / (1 - b1 ** t)                      # m̂_t
+            v_hat = (vmax if amsgrad else v) / (1 - b2 ** t)   # v̂_t
+            th = th * (1 - e * weight_decay) - e * m_hat / (math.sqrt(v_hat) + eps)
+            thetas.append(th)
+            ms.append(m)
+            vs.append(v)
+            vmaxs.append(vmax)
+        return thetas, [ms, vs, vmaxs]
+
+    return by_coordinate(update)
+
+
+def test_scheduled_adam_by_hand():
+    expected, (m, v, _) = _adam_by_hand(rate)
+    traj = three_steps(optlib.Adam(rate))
+    np.testing.assert_allclose(traj.thetas, expected, rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(traj.state_field("v")[1:], v, rtol=1e-14)
+
+
+@pytest.mark.parametrize("lr", [0.1, rate], ids=["constant", "scheduled"])
+def test_adamw_by_hand(lr):
+    eta = lr if callable(lr) else (lambda t: lr)
+    expected, (m, v, _) = _adam_by_hand(eta, weight_decay=0.5)
+    traj = three_steps(optlib.AdamW(lr, weight_decay=0.5))
+    np.testing.assert_allclose(traj.thetas, expected, rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(traj.state_field("m")[1:], m, rtol=1e-14)
+    np.testing.assert_allclose(traj.state_field("v")[1:], v, rtol=1e-14)
+    assert [s.t for s in traj.states] == [0, 1, 2, 3]
+    # the decay is decoupled: not the same as Adam on J + (λ/2)‖θ‖², whose gradient is g + λθ
+    l2 = optlib.run(optlib.Adam(lr), lambda th: grad(th) + 0.5 * th, THETA0, 3)
+    assert not np.allclose(l2.thetas[1:], traj.thetas[1:], rtol=1e-3)
+
+
+@pytest.mark.parametrize("lr", [0.1, rate], ids=["constant", "scheduled"])
+def test_amsgrad_by_hand(lr):
+    eta = lr if callable(lr) else (lambda t: lr)
+    expected, (m, v, vmax) = _adam_by_hand(eta, amsgrad=True)
+    traj = three_steps(optlib.AMSGrad(lr))
+    np.testing.assert_allclose(traj.thetas, expected, rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(traj.state_field("v")[1:], v, rtol=1e-14)
+    np.testing.assert_allclose(traj.state_field("v_max")[1:], vmax, rtol=1e-14)
+
+
+def test_amsgrad_divides_by_the_largest_v():
+    # a gradient that drops from 10 to 0.1: Adam's v_t forgets the large one, AMSGrad's v_t^max keeps it
+    for opt in (optlib.AMSGrad(0.1), optlib.Adam(0.1)):
+        calls = []
+
+        def dropping(theta):
+            calls.append(1)
+            return np.full(1, 10.0 if len(calls) == 1 else 0.1)
+
+        traj = optlib.run(opt, dropping, [0.0], 3)
+        if opt.name == "AMSGrad":
+            np.testing.assert_allclose(traj.states[3].v_max, traj.states[1].v)   # v_1 = 0.1: the largest
+            assert traj.states[3].v[0] < traj.states[1].v[0]
+            ams_step = traj.thetas[3] - traj.thetas[2]
+        else:
+            adam_step = traj.thetas[3] - traj.thetas[2]
+    assert abs(ams_step[0]) < abs(adam_step[0])

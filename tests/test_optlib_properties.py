@@ -14,9 +14,31 @@ decays = st.floats(0.0, 0.999)
 
 
 @st.composite
-def optimizers(draw):
-    kind = draw(st.sampled_from(["GD", "Momentum", "NAG", "AdaGrad", "RMSProp", "Adam"]))
+def rates(draw):
+    """A learning rate: a number, or one of the schedules peaking at a number."""
     lr = draw(lrs)
+    kind = draw(st.sampled_from(["number", "step", "sqrt", "cosine", "warmup", "warmup-cosine"]))
+    if kind == "number":
+        return lr
+    if kind == "step":
+        return optlib.schedules.StepDecay(lr, every=draw(st.integers(1, 5)), factor=draw(st.floats(0.1, 1.0)))
+    if kind == "sqrt":
+        return optlib.schedules.InverseSqrt(lr)
+    if kind == "cosine":
+        return optlib.schedules.Cosine(lr, steps=draw(st.integers(2, 10)))
+    if kind == "warmup":
+        return optlib.schedules.LinearWarmup(lr, warmup=draw(st.integers(1, 5)))
+    return optlib.schedules.WarmupCosine(lr, warmup=draw(st.integers(1, 4)), steps=draw(st.integers(5, 12)))
+
+
+@st.composite
+def optimizers(draw):
+    kind = draw(st.sampled_from(["GD", "Momentum", "NAG", "AdaGrad", "RMSProp", "Adam", "AdamW", "AMSGrad"]))
+    lr = draw(rates())
+    if kind == "AdamW":
+        return optlib.AdamW(lr, beta1=draw(decays), beta2=draw(decays), weight_decay=draw(st.floats(0.0, 1.0)))
+    if kind == "AMSGrad":
+        return optlib.AMSGrad(lr, beta1=draw(decays), beta2=draw(decays))
     if kind == "GD":
         return optlib.GD(lr)
     if kind in ("Momentum", "NAG"):
@@ -57,7 +79,7 @@ def test_inputs_are_never_mutated(opt, theta0):
     state = traj.states[1]
     frozen = [np.array(v, copy=True) for v in state]
     theta = traj.thetas[1].copy()
-    opt.step(bowl, traj.thetas[1], state)
+    opt.at(2).step(bowl, traj.thetas[1], state)      # step 2 (opt itself when lr is a number)
     for before, after in zip(frozen, state):
         np.testing.assert_array_equal(before, after)
     np.testing.assert_array_equal(theta, traj.thetas[1])
@@ -100,3 +122,42 @@ def test_adaptive_effective_rates_are_positive(opt, theta0):
 def test_ewma_weights_sum(beta, t):
     w = optlib.ewma_weights(beta, t)
     assert np.all(w >= 0) and abs(w.sum() - (1 - beta ** t)) < 1e-9
+
+
+@given(thetas, st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=8), rates(), decays, decays)
+def test_amsgrad_v_max_never_decreases_and_is_the_largest_v(theta0, scales, lr, beta1, beta2):
+    scale = iter(scales * 10)
+    traj = optlib.run(optlib.AMSGrad(lr, beta1=beta1, beta2=beta2),
+                      lambda th: next(scale) * np.ones_like(th), theta0, len(scales))
+    v, v_max = traj.state_field("v"), traj.state_field("v_max")
+    assert np.all(np.diff(v_max, axis=0) >= 0)
+    np.testing.assert_array_equal(v_max, np.maximum.accumulate(v, axis=0))
+
+
+@given(thetas, rates(), decays, decays, st.sampled_from([1e-8, 1e-3]), st.integers(0, 8))
+def test_adamw_without_decay_is_adam(theta0, lr, beta1, beta2, eps, steps):
+    # λ = 0: θ_{t−1}(1 − η_t · 0) = θ_{t−1}, and the rest is Adam's step: the same iterates, bit for bit
+    kw = dict(beta1=beta1, beta2=beta2, eps=eps)
+    a = optlib.run(optlib.Adam(lr, **kw), bowl, theta0, steps)
+    w = optlib.run(optlib.AdamW(lr, weight_decay=0.0, **kw), bowl, theta0, steps)
+    np.testing.assert_array_equal(a.thetas, w.thetas)
+    np.testing.assert_array_equal(a.state_field("v"), w.state_field("v"))
+
+
+@given(thetas, rates(), st.floats(1e-3, 1.0))
+def test_adamw_decay_shrinks_by_one_minus_eta_lambda(theta0, lr, lam):
+    # on a zero gradient Adam's step is 0, and θ_t = θ_{t−1}(1 − η_t λ) exactly
+    opt = optlib.AdamW(lr, weight_decay=lam)
+    traj = optlib.run(opt, np.zeros_like, theta0, 4)
+    for t in range(1, 5):
+        np.testing.assert_array_equal(traj.thetas[t], traj.thetas[t - 1] * (1 - opt.rate(t) * lam))
+
+
+@given(optimizers(), thetas)
+def test_scheduled_and_hand_loop_agree(opt, theta0):
+    traj = optlib.run(opt, bowl, theta0, 6)
+    theta, state = np.array(theta0), opt.init(np.array(theta0))
+    for t in range(1, 7):
+        theta, state = opt.at(t).step(bowl, theta, state)
+    np.testing.assert_array_equal(theta, traj.thetas[-1])
+    assert np.all(traj.rates() >= 0)

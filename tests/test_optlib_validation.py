@@ -210,3 +210,38 @@ def test_steps_accepts_numpy_integers_and_zero_and_flag_accepts_numpy_bools():
         _validate.steps(np.bool_(True)) if isinstance(np.bool_(True), int) else _validate.steps(True)
     with pytest.raises(TypeError, match="must be True or False"):
         optlib.Adam(0.1, bias_correction=0)
+
+
+# ------------------------------------------------------------------ after the notes: AdamW, AMSGrad, schedules
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: optlib.AdamW(-0.1), ValueError, r"lr \(η\) must satisfy η > 0, got -0.1"),
+    (lambda: optlib.AdamW(0.1, weight_decay=-0.01), ValueError, r"weight_decay \(λ\) must satisfy λ ≥ 0, got -0.01"),
+    (lambda: optlib.AdamW(0.1, weight_decay=float("inf")), ValueError, r"weight_decay \(λ\) must be finite, got inf"),
+    (lambda: optlib.AdamW(0.1, weight_decay="0.1"), TypeError, r"weight_decay \(λ\) must be a real number, got str"),
+    (lambda: optlib.AdamW(0.1, beta1=1.0), ValueError, r"beta1 \(β1\) must satisfy 0 ≤ β1 < 1, got 1"),
+    (lambda: optlib.AdamW(0.1, beta2=-0.1), ValueError, r"beta2 \(β2\) must satisfy 0 ≤ β2 < 1, got -0.1"),
+    (lambda: optlib.AdamW(0.1, eps=-1.0), ValueError, r"eps \(ε\) must satisfy ε ≥ 0, got -1"),
+    (lambda: optlib.AMSGrad(0), ValueError, r"lr \(η\) must satisfy η > 0, got 0"),
+    (lambda: optlib.AMSGrad(0.1, beta1=1.5), ValueError, r"beta1 \(β1\) must satisfy 0 ≤ β1 < 1, got 1.5"),
+    (lambda: optlib.AMSGrad(0.1, beta2=1.0), ValueError, r"beta2 \(β2\) must satisfy 0 ≤ β2 < 1, got 1"),
+    (lambda: optlib.AMSGrad(0.1, eps=float("nan")), ValueError, r"eps \(ε\) must be finite, got nan"),
+    (lambda: optlib.GD("fast"), TypeError,
+     r"lr \(α\) must be a real number, got str 'fast' \(or a schedule t ↦ α_t: see optlib.schedules\)"),
+    (lambda: optlib.Adam([0.1]), TypeError, r"lr \(η\) must be a real number, got list \[0.1\] \(or a schedule t ↦ η_t"),
+])
+def test_after_the_notes_bad_input_names_symbol_and_range(make, error, message):
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_adamw_and_amsgrad_are_immutable_and_comparable():
+    opt = optlib.AdamW(0.1)
+    assert opt == optlib.AdamW(0.1, weight_decay=0.01) and opt != optlib.AdamW(0.1, weight_decay=0.0)
+    assert repr(opt) == "AdamW(lr=0.1, beta1=0.9, beta2=0.999, eps=1e-08, weight_decay=0.01)"
+    assert repr(optlib.AMSGrad(0.1)) == "AMSGrad(lr=0.1, beta1=0.9, beta2=0.999, eps=1e-08)"
+    for o in (opt, optlib.AMSGrad(0.1)):
+        with pytest.raises(AttributeError, match="immutable"):
+            o.lr = 0.2
+    state = optlib.AMSGrad(0.1).init(np.zeros(2))
+    with pytest.raises(AttributeError):
+        state.v_max = np.ones(2)

@@ -58,10 +58,12 @@ def _memoized(problem, theta, compute):
 
 
 class Quadratic(Problem):
-    r"""J(θ) = ½ (θ − θ*)ᵀ A (θ − θ*), A symmetric positive definite: the convex baseline.
+    r""":math:`J(\theta) = \tfrac12 (\theta - \theta^*)^\top A (\theta - \theta^*)`, :math:`A` symmetric
+    positive definite: the convex baseline.
 
-    Its condition number κ = λ_max / λ_min sets how elongated the contours are. Gradient descent
-    converges for 0 < α < 2/λ_max, and best at α = 2/(λ_min + λ_max).
+    Its condition number :math:`\kappa = \lambda_{\max} / \lambda_{\min}` sets how elongated the contours
+    are. Gradient descent converges for :math:`0 < \alpha < 2/\lambda_{\max}`, and best at
+    :math:`\alpha = 2/(\lambda_{\min} + \lambda_{\max})`.
     """
 
     def __init__(self, A, minimizer=None, theta0=None, name: str = "quadratic"):
@@ -118,7 +120,8 @@ def quadratic(condition_number: float = 10.0, dim: int = 2, *, rotate: bool = Fa
 
 
 class Rosenbrock(Problem):
-    """J(x, y) = (a − x)² + b (y − x²)²: a curved, narrow valley with its minimum at (a, a²)."""
+    r""":math:`J(x, y) = (a - x)^2 + b\,(y - x^2)^2`: a curved, narrow valley with its minimum at
+    :math:`(a, a^2)`."""
 
     def __init__(self, a: float = 1.0, b: float = 100.0, theta0=(-1.2, 1.0)):
         self.a, self.b = float(a), float(b)
@@ -139,11 +142,13 @@ class Rosenbrock(Problem):
 
 
 class Saddle(Problem):
-    r"""J(x, y) = ½x² + ¼y⁴ − ½y²: a saddle point at the origin between two minima at (0, ±1).
+    r""":math:`J(x, y) = \tfrac12 x^2 + \tfrac14 y^4 - \tfrac12 y^2`: a saddle point at the origin between
+    two minima at :math:`(0, \pm 1)`.
 
     Along x the origin is a minimum, along y a maximum. Started at :math:`(x_0, \delta)`, gradient descent first
-    slides to the saddle, where ∇J ≈ 0, and leaves it along y only as fast as δ lets it: near the
-    origin y grows like (1 + α)^t δ. J is bounded below (f_min = −¼), so every run can settle.
+    slides to the saddle, where :math:`\nabla J \approx 0`, and leaves it along :math:`y` only as fast as
+    :math:`\delta` lets it: near the origin :math:`y` grows like :math:`(1 + \alpha)^t \delta`. :math:`J` is
+    bounded below (:math:`f_{\min} = -\tfrac14`), so every run can settle.
     """
 
     def __init__(self, theta0=(1.0, 1e-3)):

@@ -1,15 +1,16 @@
-"""One way to tune the learning rate α, used by every chapter that compares optimizers.
+r"""One way to tune the learning rate α, used by every chapter that compares optimizers.
 
 The protocol (:func:`optlib.tune`): run the optimizer from the problem's θ_0 with every α of a fixed grid, count
 the iterations until the error stays at or below a tolerance for the rest of the run, and keep the α with
-the fewest (ties go to the smaller α). The error is the loss gap J(θ_t) − J(θ*) (the loss itself where
-J(θ*) is unknown), or ‖θ_t − θ*‖ with ``criterion="distance"``. A run that overflows counts as not
+the fewest (ties go to the smaller α). The error is the loss gap :math:`J(\theta_t) - J(\theta^*)` (the
+loss itself where :math:`J(\theta^*)` is unknown), or :math:`\lVert\theta_t - \theta^*\rVert` with
+``criterion="distance"``. A run that overflows counts as not
 reaching the tolerance. Because every chapter uses this one function with the same grid and defaults, the
 same optimizer on the same problem gives the same number wherever the book quotes it.
 
-The grid, :data:`ALPHA_GRID`, is 10^(k/2) for k = −8 … 2: 1e-4, 3.2e-4, 1e-3, … 3.2, 10, two points a
-decade (each α about 3.16 times the one before), wide enough for every problem of the book. A tuned α is
-then within a factor √3.16 ≈ 1.78 of the best α of a continuum: close enough to rank optimizers whose
+The grid, :data:`ALPHA_GRID`, is :math:`10^{k/2}` for :math:`k = -8, \dots, 2`: 1e-4, 3.2e-4, 1e-3, … 3.2,
+10, two points a decade (each α about 3.16 times the one before), wide enough for every problem of the
+book. A tuned α is then within a factor :math:`\sqrt{3.16} \approx 1.78` of the best α of a continuum: close enough to rank optimizers whose
 iteration counts differ by more than that, not to split hairs (chapter 8 tries a finer grid to show it).
 """
 

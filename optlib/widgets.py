@@ -810,11 +810,11 @@ def momentum_explorer(steps: int = 100) -> Explorer:
 
 
 def nag_explorer(steps: int = 100) -> Explorer:
-    """Chapter 4's sliders: Momentum against NAG with the same α and γ.
+    r"""Chapter 4's sliders: Momentum against NAG with the same α and γ.
 
-    Same problem as :func:`momentum_explorer` (``quadratic(condition_number=100)``, θ_0 = (1, 1)), so the
-    only difference between the two curves is where the gradient is taken: at θ_t (Momentum) or at the
-    look-ahead θ_temp = θ_t − γV_{t−1} (NAG).
+    Same problem as :func:`momentum_explorer` (``quadratic(condition_number=100)``, :math:`\theta_0 = (1, 1)`),
+    so the only difference between the two curves is where the gradient is taken: at :math:`\theta_t`
+    (Momentum) or at the look-ahead :math:`\theta_{\text{temp}} = \theta_t - \gamma V_{t-1}` (NAG).
 
     >>> import contextlib, io
     >>> # outside a kernel the figure prints as text: keep it quiet

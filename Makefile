@@ -62,7 +62,7 @@ book: $(STAMP)
 # Each part runs even when an earlier one failed; `make test` fails if any part failed.
 # At the end it prints the wall time of each part, the load average (the machine may be shared), and the
 # CPU time the whole machine spent during each part (/proc/stat, where there is one): each part keeps the
-# cores ~90 % busy, so the wall time is about that CPU time divided by the cores (see README, Performance).
+# cores ~90 % busy, so the wall time is about that CPU time divided by the cores (see benchmarks/README.md).
 test: $(STAMP)
 	@status=0; report=""; begin=$$(date +%s.%N); \
 	since() { awk -v a="$$1" -v b="$$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }; \

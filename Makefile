@@ -210,6 +210,8 @@ book: pdf
 # chapter. If a part cannot be had or fails its hash, it says so and the site is built without it (with
 # CI set, it fails). `make serve`: the live part needs HTTP; PORT=8001 for another port.
 # `make test-live-all` (.ci/run): every notebook Run All in the browser, no error in any cell (minutes).
+# make bench BENCH_ARGS="--only live": kernel start, imports, Run All, slider → figure, the check, cold and
+# warm, per widget chapter (benchmarks/live.py; --widgets 01 for one chapter).
 PORT ?= 8000
 .PHONY: live serve test-live test-live-all
 live: $(STAMP)

@@ -88,6 +88,7 @@ def browser_context(p, profile: Path | None = None):
     else:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
         ctx = browser.new_context(viewport={"width": 1280, "height": 1000})
+    ctx.set_default_timeout(180_000)     # a shared, busy machine: a page of the book can take a minute
     log = watch(ctx)
     try:
         yield ctx, log

@@ -42,11 +42,11 @@ _spec = importlib.util.spec_from_file_location("live_build", ROOT / "book" / "_l
 build = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(build)
 
-# chapter 1, cells picked by what they contain: set-up, the problem the slider runs on, the slider, the
-# first (wrong) attempt at the exercise and its check
+# chapter 1, cells picked by what they contain: set-up, the problem the slider runs on, its α*, the slider,
+# the first (wrong) attempt at the exercise and its check
 CHAPTER = "01-gradient-descent.ipynb"
-NEEDED = ("import optlib", "problem = optlib.quadratic(", "Explorer(", "A first attempt",
-          'exercises.check("gd", gd_step)')
+NEEDED = ("import optlib", "problem = optlib.quadratic(", "alpha_best = 2 / (lam_min", "Explorer(",
+          "A first attempt", 'exercises.check("gd", gd_step)')
 
 
 def _skip_or_fail(reason: str):
@@ -95,7 +95,8 @@ def test_lock_is_npms_official(html, tmp_path):
     for name, data in core.items():
         assert (folder / name).read_bytes() == data, f"{name} differs from npm's pyodide@{build.PYODIDE_VERSION}"
     pinned = {build.canon(n): digest for n, _, digest, _, _ in build.EXTRA_WHEELS}
-    served = {p.name for p in folder.iterdir() if p.suffix in (".whl", ".zip", ".tar")}
+    served = {p.name for p in folder.iterdir() if p.is_file() and p.name not in build.CORE_FILES
+              and p.name != "pyodide-lock.json"}
     listed = set()
     checked_official = 0
     for name, entry in lock["packages"].items():
@@ -152,8 +153,8 @@ def test_chapter_one_live(html, chromium):
         page.wait_for_function("""() => { const s = window.jupyterapp.shell.currentWidget.sessionContext.session;
             return s && s.kernel && s.kernel.status === 'idle' && s.kernel.connectionStatus === 'connected'; }""",
                                timeout=300_000, polling=200)
-        setup, prob, widget, attempt, check = _pick(page)
-        for i in (setup, prob, widget):
+        setup, prob, rate, widget, attempt, check = _pick(page)
+        for i in (setup, prob, rate, widget):
             r = live.run_cell(page, i)
             assert r["error"] is None, f"cell {i} failed in the browser:\n{r['error']}"
         live.wait_widget(page, widget)

@@ -33,12 +33,16 @@ logger = logging.getLogger(__name__)
 _STYLE = ("margin:0.25rem 0 1.25rem;padding:0.5rem 0.75rem;border-left:4px solid var(--pst-color-primary);"
           "background:var(--pst-color-surface);display:flex;flex-wrap:wrap;gap:0.5rem 1rem;align-items:center")
 
+_RESET_STYLE = ("background:none;color:var(--pst-color-text-base);border:1px solid var(--pst-color-border);"
+                "border-radius:0.25rem;padding:0.25rem 0.75rem;font:inherit")
+
 # In the page: from file:// the kernel cannot start (the browser refuses the workers' requests), so the
 # link is replaced by the one line that says how to serve the book; "Reset" deletes the saved copy.
 _SCRIPT = """<script>(function () {
   var box = document.currentScript.parentNode;
   if (location.protocol === 'file:') {
     box.querySelector('.live-run').hidden = true;
+    box.querySelector('.live-run-note').hidden = true;
     box.querySelector('.live-file').hidden = false;
     return;
   }
@@ -79,9 +83,9 @@ def launch_html(href: str, notebook: str) -> str:
         f'<div class="live-launch" style="{_STYLE}">'
         f'<a class="live-run sd-btn sd-btn-primary" href="{html.escape(href)}" target="_blank" rel="noopener">'
         f'Run this chapter live</a>'
-        f'<span class="live-run-note">in your browser: nothing to install, no network; your edits stay in '
-        f'this browser</span>'
-        f'<button type="button" class="live-reset sd-btn sd-btn-outline-secondary" hidden '
+        f'<span class="live-run-note" style="flex:1 1 16rem">in your browser: nothing to install, no network; '
+        f'your edits stay in this browser</span>'
+        f'<button type="button" class="live-reset" style="{_RESET_STYLE}" hidden '
         f'data-notebook="{nb}" data-storage="{STORAGE}">Reset my changes</button>'
         f'<span class="live-file" hidden>To run this chapter live, serve the book: <code>make serve</code> '
         f'in the book\'s folder, then open the address it prints.</span>'

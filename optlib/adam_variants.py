@@ -121,8 +121,10 @@ class AMSGrad(Optimizer):
     What PyTorch keeps, and this class with it, is the maximum of the *uncorrected* :math:`v_t`, divided
     by :math:`1 - \beta_2^t` of the current step (PyTorch writes the denominator
     :math:`\sqrt{v^{\max}_t}/\sqrt{1 - \beta_2^t} + \epsilon`, the same number up to rounding).
-    :math:`v^{\max}_t` never decreases, but :math:`\hat v_t` can, slightly, as :math:`1 - \beta_2^t`
-    grows towards 1. Reddi, Kale & Kumar (2018, Algorithm 2) define AMSGrad without bias correction:
+    :math:`v^{\max}_t` never decreases, but :math:`\hat v_t` can, and by much while :math:`1 - \beta_2^t`
+    still grows (the first :math:`1/(1 - \beta_2)` steps or so): large gradients of the first steps enter
+    :math:`v^{\max}_t` only at the size :math:`v_t` had then, a fraction :math:`1 - \beta_2^t` of their
+    square. Reddi, Kale & Kumar (2018, Algorithm 2) define AMSGrad without bias correction:
     :math:`\hat v_t = \max(\hat v_{t-1}, v_t)` and
     :math:`\theta_t = \theta_{t-1} - \eta_t\, m_t/\sqrt{\hat v_t}`, with :math:`\eta_t = \eta/\sqrt{t}` in
     their convergence theorem and no :math:`\epsilon`. The two differ in the first steps (while

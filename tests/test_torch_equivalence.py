@@ -223,3 +223,14 @@ def teardown_module(module):
              f"rows marked 'differs', which must exceed 1e-6 (torch's SGD under a schedule is not the notes' momentum)"]
     lines += [f"{name:34s} {lr:14s} {prob:22s} {diff:.3e}" for (name, lr, prob), diff in sorted(_measured.items())]
     REPORT.write_text("\n".join(lines) + "\n")
+
+
+def test_torch_defaults_the_appendix_states():
+    # "weight_decay=0, the default of every class but AdamW"; AdamW's 0.01; amsgrad=False, Adam's default
+    import inspect
+    for cls in (torch.optim.SGD, torch.optim.Adagrad, torch.optim.RMSprop, torch.optim.Adam):
+        assert inspect.signature(cls).parameters["weight_decay"].default == 0, cls
+    assert inspect.signature(torch.optim.AdamW).parameters["weight_decay"].default == 0.01
+    assert inspect.signature(optlib.AdamW).parameters["weight_decay"].default == 0.01
+    for cls in (torch.optim.Adam, torch.optim.AdamW):
+        assert inspect.signature(cls).parameters["amsgrad"].default is False

@@ -33,7 +33,7 @@ from .gd import GD, GDState
 from .metrics import distance_to, iterations_to_tolerance, layer_movement, overshoots
 from .momentum import NAG, Momentum, MomentumState, NAGState
 from .source import code_of
-from .problems import (LeastSquares, Plateau, Problem, Quadratic, Rosenbrock, Saddle, SigmoidChain,
+from .problems import (LeastSquares, LogCosh, Plateau, Problem, Quadratic, Rosenbrock, Saddle, SigmoidChain,
                        TwoLayerNet, linear_regression, quadratic, sparse_regression, two_moons)
 from . import schedules, tables, tuning
 from .schedules import ScheduleError
@@ -68,5 +68,5 @@ __all__ = [
     "code_of", "distance_to", "iterations_to_tolerance", "overshoots", "layer_movement",
     # problems
     "Problem", "Quadratic", "quadratic", "Rosenbrock", "Saddle", "Plateau", "SigmoidChain",
-    "LeastSquares", "linear_regression", "sparse_regression", "two_moons", "TwoLayerNet",
+    "LeastSquares", "LogCosh", "linear_regression", "sparse_regression", "two_moons", "TwoLayerNet",
 ]

@@ -4,9 +4,11 @@
 one-thread settings). The build goes to a fresh temporary folder, so it is a full build from the stored
 outputs (the book never executes a notebook while building), with ``make book``'s flags.
 
-A page's weight is its HTML plus the files only it uses (its figures, animations, scripts). Files that
-several pages use (the theme's CSS and JavaScript, fonts, MathJax) are counted once, in a row of their
-own, together with what they load themselves (fonts named in CSS; MathJax's CHTML fonts when it is local).
+A page's weight is what a reader's browser transfers on a cold first load of it (:func:`cold_loads`: an
+empty cache, headless Chromium, the page served over HTTP on 127.0.0.1; the page and every file it loads,
+theme, MathJax and its fonts, figures; summed from the Resource Timing API); the target is 2 MB in all.
+Without a Chromium it falls back to a count from the files: the page's HTML plus the files only it uses,
+with the files several pages use counted once in a row of their own.
 """
 
 from __future__ import annotations
@@ -96,8 +98,9 @@ def _closure(path: Path, site: Path, seen: Set[Path]) -> Set[Path]:
     return found
 
 
-def page_weights(html_dir: Path) -> dict:
-    """{"pages": [{page, html, own, total}], "shared": bytes, "shared_files": count} for a built site."""
+def page_weights(html_dir: Path, cold: bool = False) -> dict:
+    """{"pages": [{page, html, own, total}], "shared": bytes, "shared_files": count} for a built site;
+    with ``cold``, each page's cold first load in Chromium too (keys cold, cold_files)."""
     site = html_dir.resolve()
     pages = sorted(p for p in site.rglob("*.html") if "_static" not in p.parts and p.name not in
                    ("genindex.html", "search.html", "py-modindex.html"))
@@ -125,8 +128,65 @@ def page_weights(html_dir: Path) -> dict:
         own = sum(f.stat().st_size for f in uses[page] - shared)
         html = page.stat().st_size
         rows.append({"page": str(page.relative_to(site)), "html": html, "own": own, "total": html + own})
+    try:
+        cold = cold_loads(site, [r["page"] for r in rows]) if cold else {}
+    except Exception as exc:  # noqa: BLE001 -- the file count still stands; say why the browser did not
+        print(f"benchmarks.book: no cold-load measurement ({exc})", file=sys.stderr)
+        cold = {}
+    for r in rows:
+        if r["page"] in cold:
+            r["cold"], r["cold_files"] = cold[r["page"]]["total"], cold[r["page"]]["files"]
     return {"pages": rows, "shared": sum(f.stat().st_size for f in shared), "shared_files": len(shared),
-            "mathjax_local": bool(mathjax)}
+            "mathjax_local": bool(mathjax), "cold": bool(cold)}
+
+
+COLD_LOAD = r"""async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
+  if (document.fonts && document.fonts.ready) await document.fonts.ready;
+  await new Promise(r => setTimeout(r, 300));
+  const size = e => e.encodedBodySize || e.transferSize || 0;
+  const nav = performance.getEntriesByType('navigation')[0];
+  const res = performance.getEntriesByType('resource');
+  return {total: (nav ? size(nav) : 0) + res.reduce((a, e) => a + size(e), 0), files: res.length + 1};
+}"""
+
+
+def cold_loads(html_dir: Path, pages: List[str]) -> Dict[str, dict]:
+    """{page: {"total": bytes, "files": count}}: each page loaded once in a fresh browser context (an
+    empty cache), requests off the machine aborted. {} without a Chromium (pdf/browser.py)."""
+    import functools
+    import http.server
+    import threading
+
+    sys.path.insert(0, str(ROOT / "pdf"))
+    from browser import ARGS, chromium  # pdf/browser.py
+
+    if not chromium():
+        return {}
+    from playwright.sync_api import sync_playwright
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(html_dir)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    out: Dict[str, dict] = {}
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium(), args=ARGS)
+            for page in pages:
+                context = browser.new_context(viewport={"width": 1280, "height": 900})
+                pg = context.new_page()
+                pg.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
+                pg.goto(f"{base}/{page}", wait_until="load", timeout=120_000)
+                out[page] = pg.evaluate(COLD_LOAD)
+                context.close()
+            browser.close()
+    finally:
+        server.shutdown()
+    return out
 
 
 def measure(run_tests: bool = True, build: bool = True) -> dict:
@@ -141,12 +201,13 @@ def measure(run_tests: bool = True, build: bool = True) -> dict:
         with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
             result["build"] = site_build(env, artifacts, Path(tmp))
             html = Path(tmp) / "_build" / "html"
-            result["weights"] = page_weights(html) if html.is_dir() else None
+            result["weights"] = page_weights(html, cold=True) if html.is_dir() else None
     return result
 
 
 if __name__ == "__main__":  # python -m benchmarks.book DIR: the page weights of an already built site
-    weights = page_weights(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "_build" / "html")
+    weights = page_weights(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "_build" / "html", cold=True)
     for row in weights["pages"]:
-        print(f"{row['total'] / 1e6:8.3f} MB  {row['page']}")
+        cold = f"  cold load {row['cold'] / 1e6:6.3f} MB in {row['cold_files']} files" if "cold" in row else ""
+        print(f"{row['total'] / 1e6:8.3f} MB  {row['page']}{cold}")
     print(f"{weights['shared'] / 1e6:8.3f} MB  shared by several pages ({weights['shared_files']} files)")

@@ -91,6 +91,86 @@ WAIT_FOR_PAGE = """async () => {
 #   page ends in a cell's empty frame (reader.css, class reader-keep); headings stay with what follows.
 SHORT_CELL = 320
 
+PRINT_BOOK = r"""() => {
+  const article = document.querySelector('.bd-article');
+  const done = {next: 0, solutions: 0, refs: 0, links: 0};
+  // links of the single page to itself are written "book/index.html#x" (the page's own path): in the
+  // PDF, printed from a copy at the top, they would point off the book. They become "#x".
+  for (const a of article.querySelectorAll('a[href^="book/index.html#"], a[href^="index.html#"]')) {
+    a.setAttribute('href', '#' + a.getAttribute('href').split('#')[1]);
+    done.links++;
+  }
+  // the web's "Next: Chapter ..." line at the end of every chapter: a book turns the page instead
+  for (const p of article.querySelectorAll('p')) {
+    const first = p.firstElementChild;
+    if (first && first.tagName === 'STRONG' && /^Next:?$/.test(first.textContent.trim())
+        && p.textContent.trim().startsWith(first.textContent.trim())) { p.remove(); done.next++; }
+  }
+  // the welcome page's title repeats the title page: in print it is the book's preface
+  const welcome = article.querySelector('h1');
+  if (welcome) {
+    const link = welcome.querySelector('.headerlink');
+    welcome.textContent = 'About this book';
+    if (link) welcome.append(link);
+    welcome.classList.add('reader-preface');
+  }
+  // folded parts print open and without their carets: dropdown solutions, toggled blocks
+  for (const b of article.querySelectorAll('button.toggle-button, .tb-icon')) b.remove();
+  for (const e of article.querySelectorAll('.toggle-hidden')) e.classList.remove('toggle-hidden');
+  for (const e of article.querySelectorAll('.admonition.dropdown, .toggle')) e.classList.remove('dropdown', 'toggle');
+  // each chapter's solutions at its end, under a heading of their own; each exercise says where its
+  // solution is (its page is filled in like the contents')
+  const refs = [];
+  let n = 0;
+  for (const chapter of article.querySelectorAll('span[id^="document-"] + section')) {
+    const sols = [...chapter.querySelectorAll('div.solution')];
+    if (!sols.length) continue;
+    const sec = document.createElement('section');
+    sec.id = `reader-solutions-${++n}`;
+    const h = document.createElement('h3');
+    h.id = `reader-solutions-h-${n}`;
+    h.textContent = 'Solutions';
+    sec.append(h);
+    for (const s of sols) {
+      const target = s.querySelector('.admonition-title a[href^="#"]');
+      const ex = target ? document.getElementById(target.getAttribute('href').slice(1)) : null;
+      if (ex && s.id) {
+        const p = document.createElement('p');
+        p.className = 'reader-solution-ref';
+        p.innerHTML = `<a href="#${s.id}">Solution on page <span class="reader-toc-page" data-for="${s.id}">000</span></a>.`;
+        ex.append(p);
+        refs.push([s.id, '']);
+      }
+      sec.append(s);
+      done.solutions++;
+    }
+    chapter.append(sec);
+  }
+  // links that say where something is on the screen ("below", "above", "the welcome page") say the page
+  for (const a of article.querySelectorAll('a[href^="#"]')) {
+    const word = a.textContent.trim();
+    if (!/^(below|above|welcome page)$/.test(word)) continue;
+    const id = a.getAttribute('href').slice(1);
+    if (!document.getElementById(id)) continue;
+    const page = `<span class="reader-toc-page" data-for="${id}">000</span>`;
+    const before = a.previousSibling && a.previousSibling.nodeType === 3 ? a.previousSibling.nodeValue : '';
+    if (word === 'welcome page') {
+      if (/\bon the\s*$/.test(before)) a.previousSibling.nodeValue = before.replace(/\bon the(\s*)$/, 'in the$1');
+      a.innerHTML = `preface, page ${page}`;
+    } else {
+      a.innerHTML = /\bsee\s*$/.test(before) ? `page ${page}` : `on page ${page}`;
+    }
+    refs.push([id, '']);
+    done.refs++;
+  }
+  // what is still drawn as a control: carets, summaries of folded parts (none in print)
+  done.carets = [...article.querySelectorAll('button.toggle-button, .tb-icon, details > summary, button')]
+      .filter(e => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden')
+      .map(e => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')}`).slice(0, 10);
+  return {done, refs};
+}"""
+
+
 FRONT_MATTER = r"""({title, author, year}) => {
   const article = document.querySelector('.bd-article');
   const esc = t => t.replace(/[&<>"]/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'}[c]));
@@ -102,6 +182,29 @@ FRONT_MATTER = r"""({title, author, year}) => {
       + `<p class="reader-author">${esc(author)}</p><p class="reader-year">${esc(year)}</p>`;
   // the entries: the welcome page (h1) and its sections (h2), each chapter or appendix (an h2 whose
   // section follows a document marker) and its sections (h3)
+  // a heading as plain text for the running heads (its math as the letters the TeX stands for)
+  const items = (window.MathJax && MathJax.startup && MathJax.startup.document) ? [...MathJax.startup.document.math] : [];
+  const SYM = {alpha: 'α', beta: 'β', gamma: 'γ', theta: 'θ', kappa: 'κ', lambda: 'λ', mu: 'μ', eta: 'η',
+               epsilon: 'ε', rho: 'ρ', sigma: 'σ', nabla: '∇', to: '→', infty: '∞', approx: '≈', le: '≤',
+               ge: '≥', cdot: '·', times: '×', ldots: '…', dots: '…'};
+  const tex = s => s.replace(/\\frac\{([^{}]*)\}\{([^{}]*)\}/g, '$1/$2')
+      .replace(/\\([A-Za-z]+)/g, (_, w) => SYM[w] || '').replace(/[{}]/g, '')
+      .replace(/_(\w)/g, '$1').replace(/\s+/g, ' ').trim();
+  const plain = h => {
+    let out = '';
+    const walk = node => {
+      for (const c of node.childNodes) {
+        if (c.nodeType === 3) out += c.nodeValue;
+        else if (c.nodeType === 1 && c.classList.contains('headerlink')) continue;
+        else if (c.nodeType === 1 && c.tagName === 'MJX-CONTAINER') {
+          const it = items.find(i => i.typesetRoot === c);
+          out += it ? tex(it.math) : '';
+        } else if (c.nodeType === 1) walk(c);
+      }
+    };
+    walk(h);
+    return out.replace(/\s+/g, ' ').trim();
+  };
   const isChapter = sec => !!(sec && sec.previousElementSibling
                              && (sec.previousElementSibling.id || '').startsWith('document-'));
   const entries = [];
@@ -116,7 +219,8 @@ FRONT_MATTER = r"""({title, author, year}) => {
     if (!h.id) h.id = `reader-toc-${i++}`;
     const clone = h.cloneNode(true);
     clone.querySelectorAll('.headerlink, mjx-assistive-mml').forEach(e => e.remove());
-    entries.push({id: h.id, section: sec.id || '', level, html: clone.innerHTML.trim()});
+    h.dataset.readerText = plain(h);
+    entries.push({id: h.id, section: sec.id || '', level, html: clone.innerHTML.trim(), text: h.dataset.readerText});
   }
   const toc = document.createElement('nav');
   toc.className = 'reader-contents';
@@ -126,7 +230,7 @@ FRONT_MATTER = r"""({title, author, year}) => {
       + `<span class="reader-toc-dots"></span><span class="reader-toc-page" data-for="${e.id}">000</span></a></li>`
   ).join('') + '</ul>';
   article.prepend(tp, toc);
-  return entries.map(e => [e.id, e.section]);
+  return entries.map(e => ({id: e.id, section: e.section, level: e.level, text: e.text}));
 }"""
 
 FILL_PAGES = """(pages) => {
@@ -157,11 +261,23 @@ FIT_TO_COLUMN = r"""(shortCell) => {
   for (const el of article.querySelectorAll('div.cell_input, div.cell_output, div.highlight, div.admonition, figure')) {
     if (el.getBoundingClientRect().height <= shortCell) el.classList.add('reader-keep');
   }
+  // a heading and the block after it share a page: together in one unbreakable box when that block
+  // is at most about half a page (a longer one may break; the heading's break-after: avoid holds then)
+  let joined = 0;
+  for (const h of article.querySelectorAll('h2, h3, h4')) {
+    const next = h.nextElementSibling;
+    if (!next || next.tagName === 'SECTION' || next.getBoundingClientRect().height > 1.6 * shortCell) continue;
+    const wrap = document.createElement('div');
+    wrap.className = 'reader-keep reader-with-next';
+    h.before(wrap);
+    wrap.append(h, next);
+    joined++;
+  }
   const where = el => { const s = el.closest('section[id]'); return s ? '#' + s.id : '(top)'; };
   const still = wide.filter(el => (el.tagName === 'TABLE' ? el.getBoundingClientRect().width
       : (el.firstElementChild ? el.firstElementChild.getBoundingClientRect().width : 0)) > column + 0.5)
       .map(el => `${where(el)} ${el.tagName.toLowerCase()}: ${el.textContent.replace(/\s+/g, ' ').slice(0, 60)}`);
-  return {column, fitted, kept, still};
+  return {column, fitted, kept, joined, still};
 }"""
 
 
@@ -196,17 +312,80 @@ def _book_metadata() -> dict:
             "year": str(config.get("copyright", ""))}
 
 
+# ------------------------------------------------------------------------ running heads, page numbers
+# Chromium's own header and footer know only the document's title and the page number. The book's are
+# CSS page-margin boxes of named pages: the title page is the page "reader-title" (no number), the
+# contents "reader-contents" (head "Contents"), each chapter or appendix a page of its own name
+# ("reader-ch3") whose top margin carries the chapter's title; every page but the title page has its
+# number at the foot, at 9 pt.
+HEAD_PT = 9
+
+RUNNING_HEADS = r"""(pt) => {
+  const article = document.querySelector('.bd-article');
+  const esc = t => t.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+  const rules = [
+    `@page { @bottom-center { content: counter(page); font: ${pt}pt "Book Sans", sans-serif; color: #222; } }`,
+    '@page reader-title { @bottom-center { content: none; } }',
+    `@page reader-contents { @top-left { content: "Contents"; font: italic ${pt}pt "Book Sans", sans-serif; color: #333; } }`,
+  ];
+  const tp = article.querySelector('.reader-title-page'), toc = article.querySelector('.reader-contents');
+  if (tp) tp.style.page = 'reader-title';
+  if (toc) toc.style.page = 'reader-contents';
+  const sections = [article.querySelector('section'), ...article.querySelectorAll('span[id^="document-"] + section')];
+  let k = 0;
+  for (const sec of sections) {
+    if (!sec) continue;
+    const h = sec.querySelector('h1, h2');
+    if (!h) continue;
+    const name = `reader-ch${k++}`;
+    sec.style.page = name;
+    const text = (h.dataset.readerText || h.textContent).replace(/#$/, '').trim();
+    rules.push(`@page ${name} { @top-left { content: "${esc(text)}"; font: italic ${pt}pt "Book Sans", sans-serif; color: #333; } }`);
+  }
+  const style = document.createElement('style');
+  style.id = 'reader-running-heads';
+  style.textContent = rules.join('\n');
+  document.head.append(style);
+  return k;
+}"""
+
+
+def running_heads(entries: list, pages: dict, n_pages: int) -> list:
+    """[(running head, page number as printed)] of pages 1..n_pages, as RUNNING_HEADS draws them."""
+    starts = sorted((pages[e["id"]], e["text"]) for e in entries if e["id"] in pages and e["level"] == 0)
+    first_text = starts[0][0] if starts else n_pages + 1
+    out = []
+    for page in range(1, n_pages + 1):
+        if page == 1:
+            out.append(("", ""))
+        elif page < first_text:
+            out.append(("Contents", str(page)))
+        else:
+            out.append(([t for p, t in starts if p <= page][-1], str(page)))
+    return out
+
+
 def print_pdf(html_dir: Path, out: Path) -> dict:
     """Print the single page of ``html_dir`` to ``out`` with Chromium; return what was seen.
 
     Sphinx's singlehtml builder writes the page for the root document ``book/index`` to
     ``book/index.html`` but with paths relative to the build's top folder (``_static/…``,
-    ``_images/…``), so it is printed from a copy at the top, ``_print.html``.
+    ``_images/…``), so it is printed from a copy at the top, ``_print.html``. Chromium sees only the
+    book's fonts (pdf/fonts.py).
     """
     from playwright.sync_api import sync_playwright
 
+    import fonts
+
     page_file = html_dir / "_print.html"
     shutil.copy2(html_dir / "book" / "index.html", page_file)
+    # the reader's style and script as they are now (the same files the build copied; with
+    # --skip-build an older build is printed with the current ones)
+    for name in ("reader.css", "reader.js"):
+        shutil.copy2(Path(__file__).resolve().parent / "static" / name, html_dir / "_static" / name)
+    font_dir = fonts.install(html_dir)
+    env = {k: v for k, v in os.environ.items() if k not in ("FONTCONFIG_FILE", "FONTCONFIG_PATH")}
+    env.update(fonts.fontconfig_env(font_dir, html_dir.parent))
     server, base = serve(html_dir)
     outside: list[str] = []
     errors: list[str] = []
@@ -221,26 +400,32 @@ def print_pdf(html_dir: Path, out: Path) -> dict:
 
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS, env=env)
             page = browser.new_page()
             page.route("**/*", route)
             page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(f"{base}/{page_file.name}", wait_until="load", timeout=180_000)
+            page.goto(f"{base}/{page_file.name}", wait_until="load", timeout=900_000)
             seen = page.evaluate(WAIT_FOR_PAGE)
+            page.add_style_tag(content=fonts.font_face_css())
+            page.evaluate("""async () => {
+              for (const f of ['400 16px "Book Sans"', '700 16px "Book Sans"', 'italic 400 16px "Book Sans"',
+                               'italic 700 16px "Book Sans"', '400 16px "Book Mono"', '700 16px "Book Mono"'])
+                await document.fonts.load(f);
+              await document.fonts.ready;
+            }""")
             page.emulate_media(media="print")
             # the print layout's column: A4 less the margins, as page.pdf lays it out
             page.set_viewport_size({"width": 687, "height": 1000})
-            ids = page.evaluate(FRONT_MATTER, _book_metadata())
+            book = page.evaluate(PRINT_BOOK)
+            entries = page.evaluate(FRONT_MATTER, _book_metadata())
+            ids = [(e["id"], e["section"]) for e in entries] + [tuple(r) for r in book["refs"]]
             seen.update(page.evaluate(FIT_TO_COLUMN, SHORT_CELL))
+            seen["chapters"] = page.evaluate(RUNNING_HEADS, HEAD_PT)
+            seen["book"] = book["done"]
             options = dict(
                 format="A4", print_background=True, outline=True, tagged=True,
                 margin={"top": "16mm", "bottom": "16mm", "left": "14mm", "right": "14mm"},
-                display_header_footer=True,
-                header_template="<span></span>",
-                footer_template=(
-                    '<div style="font-size:8px;width:100%;text-align:center;color:#444">'
-                    '<span class="pageNumber"></span> / <span class="totalPages"></span></div>'
-                ),
+                display_header_footer=False,
             )
             pdf = page.pdf(**options)
             pages = _heading_pages(pdf, ids)
@@ -255,10 +440,17 @@ def print_pdf(html_dir: Path, out: Path) -> dict:
                 problems.append("the contents' page numbers did not settle after 3 prints")
             missing = [i for i, _ in ids if i not in pages]
             if missing:
-                problems.append(f"headings of the contents without a page in the PDF: {missing[:5]}")
+                problems.append(f"headings or references without a page in the PDF: {missing[:5]}")
+            import pypdf
+            import io
+
+            n_pages = len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
+            heads = running_heads(entries, pages, n_pages)
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_bytes(pdf)
-            seen["contents"] = len(ids)
+            seen["contents"] = len(entries)
+            seen["heads"] = heads
+            seen["chapter_pages"] = sorted({pages[e["id"]] for e in entries if e["level"] == 0 and e["id"] in pages})
             browser.close()
     finally:
         server.shutdown()
@@ -303,7 +495,7 @@ def main(argv=None) -> int:
         shutil.copy2(out, folder / PDF_NAME)
     # what was fitted, for tests/test_pdf.py and for a person
     (out.parent / "make_pdf.json").write_text(json.dumps(
-        {k: seen[k] for k in ("math", "images", "contents", "column", "fitted", "still", "kept")}, indent=1))
+        {k: seen[k] for k in ("math", "images", "contents", "column", "fitted", "still", "kept", "book", "heads", "chapter_pages")}, indent=1))
     print(f"make_pdf: {out} ({out.stat().st_size / 1e6:.1f} MB; {seen['math']} equations, "
           f"{seen['images']} images; {seen['contents']} entries in the contents; "
           f"{len(seen['fitted'])} equations or tables scaled to the column, {len(seen['still'])} still wider; "

@@ -16,6 +16,8 @@ build myst-nb's folded cells: see ``_singlehtml_gets_html_visitors``):
    its frame slider; its buttons are native ``<button>`` elements, so they are reachable with Tab and
    pressed with Enter or Space. The animation's link to Font Awesome on a CDN is removed (the theme
    ships Font Awesome): the site loads nothing from the network.
+4. Keeps pages light: a favicon of its own (pdf/static/favicon.svg), and no Font Awesome SVG script
+   (the theme's icons come from its web font; see ``_drop_fontawesome_js``).
 """
 
 from __future__ import annotations
@@ -33,6 +35,26 @@ STATIC = Path(__file__).parent / "static"
 
 def _add_static_path(app, config):
     config.html_static_path = list(config.html_static_path or []) + [str(STATIC)]
+    # a favicon of the book's own (a browser asks for /favicon.ico, a 404, where a page names none)
+    if not config.html_favicon:
+        config.html_favicon = str(STATIC / "favicon.svg")
+
+
+# pydata-sphinx-theme loads Font Awesome's SVG framework, _static/scripts/fontawesome.js (1.49 MB, two
+# fifths of a page's cold load), to draw about fifteen icons; its style sheet already has the same icons
+# as a web font (fa-solid-900.woff2, 156 kB, loaded only when an icon is shown). The script's tag is
+# removed from every page written (reader.css gives matplotlib's "fa fa-play" icons the font).
+_FONTAWESOME_JS = re.compile(r'<script[^>]*src="[^"]*_static/scripts/fontawesome\.js[^"]*"[^>]*></script>\s*')
+
+
+def _drop_fontawesome_js(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    for page in Path(app.outdir).rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        new = _FONTAWESOME_JS.sub("", text)
+        if new != text:
+            page.write_text(new, encoding="utf-8")
 
 
 def _pdf_in_outdir(app) -> bool:
@@ -118,4 +140,5 @@ def setup(app):
     app.connect("html-page-context", _footer_link)
     app.connect("html-page-context", _fix_body)
     app.connect("doctree-resolved", _label_animations)
+    app.connect("build-finished", _drop_fontawesome_js)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

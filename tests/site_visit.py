@@ -10,7 +10,8 @@ order:
                 screenshot to artifacts/screenshots/<page>.jpg.
 2. ``pdf_link`` the footer's link to the PDF is visible.
 3. ``reader``   at 1280 px: code, equations, tables and other boxes that scroll sideways, figures shown
-                below 0.9 of their natural width, test words in the text (test_reader_view.py).
+                below 0.9 of their natural width, test words in the text, the share of the page that
+                is code and every figure's numbered caption (test_reader_view.py).
 4. ``axe``      axe-core in the light colour mode (every rule), then in the dark one (``prefers-color-scheme``
                 emulated and the theme's ``data-theme`` switched, without a reload: the colour rules,
                 or every rule where the dark mode lays the page out otherwise; see run_axe), then light.
@@ -18,7 +19,9 @@ order:
 6. ``phone``    the same page switched to a phone (390 × 844 CSS px, device scale factor 2, mobile
                 viewport, touch, a mobile user agent) by the DevTools protocol's device emulation,
                 without a reload: the page body must not scroll sideways, and every box that scrolls
-                sideways must show it (the edge fade of pdf/static/reader.js + reader.css); with
+                sideways must show it (the edge fade of pdf/static/reader.js + reader.css, and a scrollbar
+                drawn in its own space), no inline formula may be cut off, and no figure hidden in part;
+                with
                 SCREENSHOTS=1, a full-page screenshot to artifacts/phone/<page>.jpg.
 
 The screenshots are for a person to look at and no check reads them; taking them costs about 40 s of CPU
@@ -93,6 +96,18 @@ async () => {
           amd: typeof window.require === 'function' && typeof window.define === 'function'};
 }
 """
+
+# what the first load of the page transferred, in a fresh browser context (an empty cache): the page
+# and every file it loaded (scripts, styles, fonts, images), by the Resource Timing API (the local
+# server's files are same-origin, so their sizes are exposed); test_site.py's page weight
+TRANSFER = r"""() => {
+  const nav = performance.getEntriesByType('navigation')[0];
+  const res = performance.getEntriesByType('resource');
+  const size = e => e.encodedBodySize || e.transferSize || 0;
+  const files = res.map(e => [e.name.replace(location.origin, ''), size(e)]).sort((a, b) => b[1] - a[1]);
+  return {total: (nav ? size(nav) : 0) + files.reduce((a, f) => a + f[1], 0), files: files.slice(0, 8),
+          count: res.length + 1};
+}"""
 
 # ---------------------------------------------------------------------------------------- 3. reader
 # Words of the test machinery that must not reach a reader (CONTRIBUTING: reader-facing text speaks to
@@ -342,9 +357,83 @@ SCROLL_HINTS = r"""() => {
     const sec = el.closest('section[id]');
     out.push({what: `${sec ? '#' + sec.id : '(top)'} ${el.tagName.toLowerCase()}.${[...el.classList].join('.')}`
                     + ` ${el.scrollWidth}px in ${el.clientWidth}px`,
-              marked: el.classList.contains('reader-scrolls'), faded: mask !== 'none'});
+              marked: el.classList.contains('reader-scrolls'), faded: mask !== 'none',
+              bar: el.offsetHeight - el.clientHeight - parseFloat(s.borderTopWidth) - parseFloat(s.borderBottomWidth)});
   }
   return out;
+}"""
+
+
+# inline math cut off on a phone: a formula whose right edge passes the box that clips it (an ancestor
+# with overflow hidden or clip) or the viewport, unless it sits in a box that scrolls sideways
+CLIPPED_MATH = r"""(width) => {
+  const out = [];
+  for (const c of document.querySelectorAll('.bd-article mjx-container:not([display="true"])')) {
+    if (!c.getClientRects().length) continue;
+    const r = c.getBoundingClientRect();
+    if (r.width === 0) continue;
+    let clip = null, scrolls = false;
+    for (let p = c; p && p !== document.body; p = p.parentElement) {
+      const ox = getComputedStyle(p).overflowX;
+      if (ox === 'auto' || ox === 'scroll') { scrolls = true; break; }
+      if (p !== c && (ox === 'hidden' || ox === 'clip')) { clip = p; break; }
+    }
+    if (scrolls) continue;
+    const edge = Math.min(width, clip ? clip.getBoundingClientRect().right : width);
+    if (r.right > edge + 1) {
+      const sec = c.closest('section[id]');
+      out.push(`${sec ? '#' + sec.id : '(top)'} ${Math.round(r.width)}px formula cut at ${Math.round(edge - r.left)}px: `
+               + JSON.stringify(c.textContent.slice(0, 40)));
+    }
+  }
+  return out;
+}"""
+
+# every figure (an image of the article that is not an animation frame) as a phone shows it: its scale
+# (shown width / natural width) and the share of it out of sight (outside a box that scrolls or clips it,
+# or outside the viewport)
+FIGURES = r"""(width) => {
+  const out = [];
+  for (const img of document.querySelectorAll('.bd-article img')) {
+    if (!img.naturalWidth || !img.getClientRects().length || img.closest('.animation')) continue;
+    const r = img.getBoundingClientRect();
+    let left = 0, right = width;
+    for (let p = img.parentElement; p && p !== document.body; p = p.parentElement) {
+      if (getComputedStyle(p).overflowX !== 'visible') {
+        const b = p.getBoundingClientRect();
+        left = Math.max(left, b.left); right = Math.min(right, b.right);
+      }
+    }
+    const seen = Math.max(0, Math.min(r.right, right) - Math.max(r.left, left));
+    const sec = img.closest('section[id]');
+    out.push({what: `${sec ? '#' + sec.id : '(top)'} ${(img.getAttribute('src') || '').split('/').pop().slice(0, 40)}`,
+              scale: r.width / img.naturalWidth, hidden: r.width ? 1 - seen / r.width : 0});
+  }
+  return out;
+}"""
+
+
+# 1280 px, before anything folded is opened: the share of the article's height that is code a reader
+# sees (the input boxes of code cells, not folded away), and every figure of a code cell's output
+# (a PNG, or an animation's frame) with its caption as the page numbers it ("Fig. 3.2 ...")
+BOOK_LAYOUT = r"""() => {
+  const article = document.querySelector('.bd-article') || document.body;
+  const height = article.getBoundingClientRect().height;
+  let code = 0;
+  for (const el of article.querySelectorAll('div.cell_input')) {
+    if (el.getClientRects().length) code += el.getBoundingClientRect().height;
+  }
+  const figures = [];
+  for (const img of article.querySelectorAll('.cell_output img, .cell_output .animation')) {
+    if (img.tagName === 'IMG' && img.closest('.animation')) continue;
+    const fig = img.closest('figure');
+    const cap = fig ? fig.querySelector('figcaption') : null;
+    const number = cap ? cap.querySelector('.caption-number') : null;
+    const sec = img.closest('section[id]');
+    figures.push({where: sec ? '#' + sec.id : '(top)', kind: img.tagName === 'IMG' ? 'figure' : 'animation',
+                  number: number ? number.textContent.trim() : '', caption: cap ? cap.textContent.trim().slice(0, 80) : ''});
+  }
+  return {height, code, share: height ? code / height : 0, figures};
 }"""
 
 
@@ -438,6 +527,7 @@ def visit(browser, server: str, page: str, steps: set[str]) -> dict:
         def site():
             info = pg.evaluate(INSPECT)
             pg.wait_for_timeout(300)  # let late requests (fonts, lazy scripts) start, so the route sees them
+            info["transfer"] = pg.evaluate(TRANSFER)
             if SHOTS:
                 SCREENSHOTS.mkdir(parents=True, exist_ok=True)
                 pg.screenshot(path=str(SCREENSHOTS / f"{Path(page).name}.jpg"), full_page=True, type="jpeg",
@@ -454,7 +544,8 @@ def visit(browser, server: str, page: str, steps: set[str]) -> dict:
             return {"visible": link.first.is_visible(), "count": link.count()}
 
         def reader():
-            return pg.evaluate(READER, {"words": TEST_WORDS, "minScale": MIN_SCALE})
+            layout = pg.evaluate(BOOK_LAYOUT)
+            return {**pg.evaluate(READER, {"words": TEST_WORDS, "minScale": MIN_SCALE}), "layout": layout}
 
         def axe():
             return run_axe(pg)
@@ -476,6 +567,8 @@ def visit(browser, server: str, page: str, steps: set[str]) -> dict:
                                  " window.innerWidth, window.devicePixelRatio]")
             culprits = pg.evaluate(STICKING_OUT, PHONE_WIDTH) if widths[0] > PHONE_WIDTH else []
             hints = pg.evaluate(SCROLL_HINTS)
+            clipped_math = pg.evaluate(CLIPPED_MATH, PHONE_WIDTH)
+            figures = pg.evaluate(FIGURES, PHONE_WIDTH)
             if SHOTS:
                 # through the same DevTools session (playwright's own screenshot would reset the emulation)
                 height = pg.evaluate("() => document.documentElement.scrollHeight")
@@ -484,7 +577,8 @@ def visit(browser, server: str, page: str, steps: set[str]) -> dict:
                     "clip": {"x": 0, "y": 0, "width": PHONE_WIDTH, "height": height, "scale": PHONE_SHOT_SCALE}})
                 PHONE_SHOTS.mkdir(parents=True, exist_ok=True)
                 (PHONE_SHOTS / f"{Path(page).name}.jpg").write_bytes(base64.b64decode(shot["data"]))
-            return {"widths": widths, "culprits": culprits, "hints": hints}
+            return {"widths": widths, "culprits": culprits, "hints": hints, "clipped_math": clipped_math,
+                    "figures": figures}
 
         step("site", site)
         step("pdf_link", pdf_link)

@@ -9,7 +9,12 @@ site, as `make book` does. Then:
 * its text holds typeset math (the update θ_t = θ_{t−1} − α g_t as MathJax lays it out) and no raw TeX;
 * the notes' Arabic sentence (chapter 3, ``<div dir="rtl" lang="ar">``), laid out right to left by
   Chromium's bidi, is in the PDF's text in its logical order (as written in the notebook);
-* every page of the site links the PDF, the link's target exists, and the link is visible.
+* every page of the site links the PDF, the link's target exists, and the link is visible;
+* it is a printed book: no web navigation ("Next: Chapter ..."), no carets or buttons, no page under
+  15 % filled but a chapter's last, no page ending in a heading, a page number on every page but the
+  title page and running heads, each chapter's solutions at its end, and only the book's own fonts
+  (pdf/fonts.py: DejaVu from matplotlib's package, whatever the machine has installed), the body in
+  DejaVu Sans.
 
 Text is read with pypdf (pinned in requirements.txt). The page count and size go to artifacts/pdf.txt.
 Skipped without a Chromium (pdf/browser.py: Debian's, or playwright's own; fails with CI).
@@ -162,12 +167,38 @@ def test_pdf_arabic_sentence_in_logical_order(pages_text):
 # pdf/make_pdf.py puts a title page and a contents with page numbers before the book's text; the
 # contents' numbers come from a first print (see its docstring).
 
-_FOOTER = re.compile(r"^\s*\d+\s*/\s*\d+\s*|\s*\d+\s*/\s*\d+\s*$")
+def _report(book_pdf) -> dict:
+    """pdf/make_pdf.py's report beside the PDF (make_pdf.json)."""
+    import json
+
+    return json.loads(Path(book_pdf).with_name("make_pdf.json").read_text(encoding="utf-8"))
 
 
-def _body(text: str) -> str:
-    """A page's text without the footer's "n / N"."""
-    return _FOOTER.sub("", text.strip()).strip()
+#: each page's running head and page number as pdf/make_pdf.py drew them (make_pdf.json), so that
+#: _body can take them off the page's text
+_HEADS: list = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _known_heads(request):
+    try:
+        book_pdf = request.getfixturevalue("book_pdf")
+    except Exception:  # noqa: BLE001 -- no PDF: the tests that need one skip or fail on their own
+        return
+    _HEADS[:] = [tuple(h) for h in _report(book_pdf).get("heads", [])]
+
+
+def _body(text: str, index: int) -> str:
+    """The text of page ``index`` (0-based) without its running head and page number (CSS page-margin
+    boxes, pdf/make_pdf.py: Chromium writes them first, before the page's own text)."""
+    lines = text.strip().splitlines()
+    head, number = _HEADS[index] if index < len(_HEADS) else ("", "")
+    for _ in range(2):
+        if lines and head and _squash(lines[0]) == _squash(head):
+            lines.pop(0)
+        elif lines and number and lines[0].strip() == number:
+            lines.pop(0)
+    return "\n".join(lines).strip()
 
 
 def _book_title() -> dict:
@@ -179,18 +210,18 @@ def _book_title() -> dict:
 
 def test_pdf_title_page_alone_on_page_1(pages_text):
     meta = _book_title()
-    first = _squash(_body(pages_text[0]))
+    first = _squash(_body(pages_text[0], 0))
     expected = _squash(meta["title"].replace(":", "") + meta["author"] + meta["year"])
     assert first == expected, (
-        f"page 1 should hold the title page alone ({meta}); it reads: {_body(pages_text[0])[:300]!r}")
-    assert _body(pages_text[1]).startswith("Contents"), f"page 2 does not start the contents: {pages_text[1][:200]!r}"
+        f"page 1 should hold the title page alone ({meta}); it reads: {_body(pages_text[0], 0)[:300]!r}")
+    assert _body(pages_text[1], 1).startswith("Contents"), f"page 2 does not start the contents: {pages_text[1][:200]!r}"
 
 
 def _contents(pages_text) -> tuple[dict, int]:
     """{squashed entry title: page number} of the contents, and the index of its last page."""
     entries, last = {}, 1
     for index in range(1, min(len(pages_text), 12)):
-        lines = _body(pages_text[index]).splitlines()
+        lines = _body(pages_text[index], index).splitlines()
         numbered = [re.match(r"^(.*?)\s*(\d+)$", ln.strip()) for ln in lines if ln.strip()]
         if index > 1 and sum(bool(m) for m in numbered) < 0.8 * max(1, len(numbered)):
             break  # the book's text has begun
@@ -259,7 +290,7 @@ def test_pdf_no_page_ends_with_a_heading(reader, pages_text):
     assert len(headings) > 50, f"only {len(headings)} headings in the PDF's outline"
     alone = []
     for title, page in headings:
-        text = _squash(_body(pages_text[page - 1]))
+        text = _squash(_body(pages_text[page - 1], page - 1))
         if any(t and text.endswith(t) for t in (title, _undouble(title))):
             alone.append(f"p. {page}: {title[:60]!r}")
     assert not alone, "pages whose last text is a heading (its text moved to the next page):\n  " + "\n  ".join(alone)
@@ -287,3 +318,128 @@ def test_every_page_links_the_pdf(site_page, site, visited, book_pdf):
     assert target == PDF_NAME and (html / target).is_file(), f"{site_page}: the link points to {target}"
     seen = visited(site_page, "pdf_link")  # at 1280 px, scrolled into view
     assert seen["visible"], f"{site_page}: the PDF link is not visible"
+
+
+# ------------------------------------------------------------------------------- a printed book
+# What a web page has and a printed book must not (pdf/make_pdf.py, PRINT_BOOK): the "Next: Chapter ..."
+# line, carets and buttons of folded parts, pages left nearly empty by a block moved whole to the next
+# page; and what a book has: running heads and page numbers (none on the title page), solutions at the
+# end of each chapter, its own fonts.
+
+def test_pdf_has_no_web_navigation(pages_text):
+    found = [f"p. {i + 1}: {ln.strip()[:80]!r}" for i, text in enumerate(pages_text)
+             for ln in text.splitlines() if re.match(r"\s*Next:", ln)]
+    assert not found, "the web's \"Next:\" lines in the PDF:\n  " + "\n  ".join(found[:10])
+
+
+def test_pdf_has_no_carets_or_buttons(book_pdf, pages_text):
+    """Nothing is drawn as a control (a dropdown's caret, a toggle's button, a folded cell's summary):
+    make_pdf.py lists what is still shown at print time; and no control's words are in the text."""
+    report = _report(book_pdf)
+    assert report["book"]["carets"] == [], f"controls drawn in the print: {report['book']['carets']}"
+    words = [w for w in ("Show code cell", "Click to show", "Hide code cell") if w in "\n".join(pages_text)]
+    assert not words, f"the words of folded parts' controls in the PDF: {words}"
+
+
+def test_pdf_page_numbers_and_running_heads(book_pdf, pages_text):
+    """Page 1 (the title page) has no number and no running head; every other page has its own number
+    and a running head (the contents', the chapter's): make_pdf.json lists what was drawn, and the
+    page's text holds it."""
+    heads = _report(book_pdf)["heads"]
+    assert len(heads) == len(pages_text)
+    assert heads[0] == ["", ""] and _squash(_body(pages_text[0], 0)) == _squash(pages_text[0]), (
+        "the title page carries a page number or a running head")
+    wrong = [i + 1 for i, text in enumerate(pages_text[1:], start=1)
+             if heads[i][1] != str(i + 1) or str(i + 1) not in [ln.strip() for ln in text.strip().splitlines()[:3]]]
+    assert not wrong, f"pages without their number: {wrong[:10]}"
+    headless = [i + 1 for i, (h, _) in enumerate(heads[1:], start=1)
+                if not h or _squash(h) not in _squash(pages_text[i])[: len(_squash(h)) + 8]]
+    assert not headless, f"pages without their running head: {headless[:10]}"
+
+
+def _page_fill(reader, index: int) -> float:
+    """How much of the text area (A4 less the 16 mm margins) page ``index`` uses, from the top of its
+    first text or image to the bottom of its last (pypdf's content-stream visitor)."""
+    page = reader.pages[index]
+    height = float(page.mediabox.height)
+    margin = 16 / 25.4 * 72
+    ys: list[float] = []
+
+    def on_text(text, cm, tm, font, size):
+        if text.strip():
+            y = tm[5] * cm[3] + cm[5]
+            if margin - 2 < y < height - margin + 2:
+                ys.append(y)
+
+    def before(op, args, cm, tm):
+        if op == b"Do":
+            ys.extend((cm[5], cm[5] + cm[3]))
+
+    page.extract_text(visitor_text=on_text, visitor_operand_before=before)
+    ys = [y for y in ys if margin - 20 < y < height - margin + 20]
+    return (max(ys) - min(ys)) / (height - 2 * margin) if ys else 0.0
+
+
+#: a page filled less than this is a hole in the book, unless it ends a chapter
+MIN_FILL = 0.15
+
+
+def test_pdf_no_near_empty_pages(book_pdf, reader):
+    """No page but the last of a chapter (the page before a chapter's first, or the book's last) is
+    filled under MIN_FILL: what leaves a page nearly empty is a web-only line moved to a page of its own,
+    or a block too tall for the rest of the page."""
+    starts = set(_report(book_pdf)["chapter_pages"])
+    ends = {p - 1 for p in starts} | {len(reader.pages)}
+    first_text = min(starts) if starts else 2
+    empty = []
+    for index in range(first_text - 1, len(reader.pages)):
+        if index + 1 in ends:
+            continue
+        fill = _page_fill(reader, index)
+        if fill < MIN_FILL:
+            empty.append(f"p. {index + 1}: {fill:.0%}")
+    assert not empty, f"pages filled under {MIN_FILL:.0%} (not a chapter's last): {empty[:12]}"
+
+
+def test_pdf_solutions_at_the_end_of_each_chapter(reader, pages_text):
+    """Each chapter's solutions come after its last exercise, under a heading "Solutions" (in the
+    outline): no "Solution to Exercise" is printed before that heading's page in its chapter."""
+    outline = _outline(reader)
+    solutions = [page for title, page in outline if title.endswith("Solutions")]
+    texts = [_squash(t) for t in pages_text]
+    with_solutions = [i + 1 for i, t in enumerate(texts) if "SolutiontoExercise" in t]
+    assert with_solutions, "no solution in the PDF"
+    assert solutions, "no \"Solutions\" heading in the PDF's outline"
+    early = [p for p in with_solutions if not any(s <= p for s in solutions)
+             or min(p - s for s in solutions if s <= p) > 12]
+    assert not early, f"solutions printed away from their chapter's Solutions section: pages {early[:10]}"
+
+
+def _fonts(reader) -> dict:
+    """{font name without its subset prefix: number of pages it is used on}."""
+    used: dict = {}
+    for page in reader.pages:
+        fonts = ((page.get("/Resources") or {}).get("/Font") or {})
+        names = {str(f.get_object().get("/BaseFont", "")).lstrip("/") for f in fonts.get_object().values()} if fonts else set()
+        for name in names:
+            name = re.sub(r"^[A-Z]{6}\+", "", name)
+            used[name] = used.get(name, 0) + 1
+    return used
+
+
+def test_pdf_fonts_are_the_books(reader):
+    """Every font embedded is one the book brings (pdf/fonts.py: DejaVu Sans and Sans Mono from
+    matplotlib's package), MathJax's (equations) or the theme's icon font, never one of the system's:
+    on a machine with the Noto fonts the body was set in Noto Sans. The body text is DejaVu Sans."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "pdf"))
+    from fonts import POSTSCRIPT_NAMES
+
+    used = _fonts(reader)
+    foreign = {n: k for n, k in used.items() if n and n not in POSTSCRIPT_NAMES
+               and not re.match(r"^(MJX|MathJax)", n) and not n.startswith("FontAwesome")}
+    assert not foreign, f"fonts in the PDF that the book does not bring (the system's?): {foreign}"
+    body = used.get("DejaVuSans", 0)
+    assert body >= 0.8 * len(reader.pages), (
+        f"the body font DejaVu Sans is on only {body} of {len(reader.pages)} pages; fonts used: {used}")

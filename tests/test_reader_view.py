@@ -12,7 +12,9 @@ viewport, folded parts opened), the script READER looks for
   draws figures at most 680 px wide so that the page never shrinks their text;
 * words of the test machinery in the text a reader sees (collapsed parts, alt texts and labels
   included): nbval, pytest, tests/, test_*.py, conftest, cell tags such as remove-output or
-  raises-exception.
+  raises-exception;
+* in a chapter, before anything is opened: code cells at most a fifth of the page's height, and every
+  figure (PNG output or animation) in a <figure> with a numbered caption ("Fig. 3.2").
 
 The self-tests inject each defect into a real page of the built site (with the theme's CSS and MathJax)
 and check that READER reports it, so the guard cannot pass by seeing nothing.
@@ -46,6 +48,32 @@ def test_nothing_cut_at_1280px(site_page, site, visited):
     seen = visited(site_page, "reader")
     kinds = ("code", "math", "table", "box")
     assert seen["page"] <= 1280 and not any(seen[k] for k in kinds), _report(site_page, seen, kinds)
+
+
+# A chapter reads as a book, not as notebook output: the code a reader sees (cell inputs not folded
+# away) takes at most CODE_SHARE of the chapter's height at 1280 px; set-up cells and table or figure
+# plumbing are hidden (cell tags remove-input, remove-cell), the algorithmic code stays.
+CODE_SHARE = 0.20
+CHAPTER = re.compile(r"^book/\d\d-")
+
+
+def test_code_is_at_most_a_fifth_of_a_chapter_at_1280px(site_page, visited):
+    if not CHAPTER.match(site_page):
+        return
+    layout = visited(site_page, "reader")["layout"]
+    assert layout["share"] <= CODE_SHARE, (
+        f"{site_page}: code cells take {layout['share']:.0%} of the page's height at 1280 px "
+        f"({layout['code']:.0f} of {layout['height']:.0f} px; at most {CODE_SHARE:.0%})")
+
+
+def test_every_figure_of_a_chapter_has_a_numbered_caption(site_page, visited):
+    """Each figure (a PNG output, or an animation) sits in a <figure> whose caption myst-nb numbers
+    ("Fig. 3.2"): the code cell's metadata {"mystnb": {"figure": {"caption": ..., "name": ...}}}."""
+    if not CHAPTER.match(site_page):
+        return
+    figures = visited(site_page, "reader")["layout"]["figures"]
+    bare = [f"{f['where']} {f['kind']}" for f in figures if not f["number"].startswith("Fig.")]
+    assert not bare, f"{site_page}: {len(bare)} of {len(figures)} figures without a numbered caption: {bare[:12]}"
 
 
 def test_figures_at_their_natural_size_at_1280px(site_page, visited):

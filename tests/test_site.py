@@ -90,3 +90,30 @@ def test_page(site_page, site, visited):
         i = info["text"].find(leftovers[0])
         problems.append(f"raw TeX delimiters {leftovers} in the text, e.g. …{info['text'][max(0, i - 60):i + 60]!r}…")
     assert not problems, f"{page}:\n  " + "\n  ".join(problems)
+
+
+# A cold first load of any page (an empty cache: the page, the theme, MathJax and its fonts, the
+# figures) transfers at most MAX_COLD_LOAD bytes: it was 3.7-5.6 MB, 1.49 MB of it the theme's
+# fontawesome.js for a dozen icons (pdf/reader_ext.py now leaves that script out).
+MAX_COLD_LOAD = 2_000_000
+
+
+def test_cold_load_is_light(site_page, site, visited):
+    transfer = visited(site_page, "site")["info"]["transfer"]
+    assert transfer["total"] <= MAX_COLD_LOAD, (
+        f"{site_page}: a cold load transfers {transfer['total'] / 1e6:.2f} MB in {transfer['count']} files "
+        f"(at most {MAX_COLD_LOAD / 1e6:.1f} MB); the largest: "
+        + ", ".join(f"{u} {b / 1e3:.0f} kB" for u, b in transfer["files"]))
+
+
+def test_favicon(site):
+    """Every page names an icon that exists (without one, a browser's request for /favicon.ico is a 404)."""
+    html, _, _ = site
+    missing = []
+    for page in sorted(html.rglob("*.html")):
+        if "_static" in page.parts:
+            continue
+        m = re.search(r'<link rel="icon" href="([^"]+)"', page.read_text(encoding="utf-8"))
+        if not m or not (page.parent / m.group(1).split("?")[0]).is_file():
+            missing.append(str(page.relative_to(html)))
+    assert not missing, f"pages without a favicon that exists: {missing[:10]}"

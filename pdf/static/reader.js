@@ -56,7 +56,7 @@
   // does: it gets the class reader-scrolls (reader.css: a visible scrollbar, and a fade at each edge
   // where content is hidden: reader-more-right, reader-more-left), updated as it scrolls and on resize.
   var SCROLLERS = 'mjx-container[display="true"], .table-wrapper, .pst-scrollable-table-container, ' +
-    'div.highlight, .cell_output, .output, .math-wrapper, table.indextable, pre';
+    'div.highlight, .cell_output, .output, .math-wrapper, table.indextable, pre, mjx-container.reader-wide-math';
   function markScroller(el) {
     var more = el.scrollWidth > el.clientWidth + 1;
     var s = getComputedStyle(el).overflowX;
@@ -75,7 +75,7 @@
   var pending = null;
   function markScrollersSoon() {
     if (pending) return;
-    pending = requestAnimationFrame(function () { pending = null; markScrollers(); });
+    pending = requestAnimationFrame(function () { pending = null; wideInlineMath(); markScrollers(); });
   }
   window.readerMarkScrollers = markScrollers;
   window.addEventListener("resize", markScrollersSoon);
@@ -84,7 +84,7 @@
   }
   function afterMath() {
     if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
-      MathJax.startup.promise.then(function () { keepPunctuation(); markScrollers(); });
+      MathJax.startup.promise.then(function () { keepPunctuation(); wideInlineMath(); markScrollers(); });
     }
   }
   // One box per cell for what it prints. A cell that prints while it computes may have its text stored
@@ -155,28 +155,37 @@
     };
     Search.readerWrapped = true;
   }
-  // A figure on a phone: shrunk to the column, its 9-point text (12.5 px at the book's 100 dpi) would be
-  // 4-5 px. It keeps at least MIN_FIGURE_SCALE of its natural width, so that its text stays 9 px or more,
-  // and its output box scrolls sideways instead, marked like every box that scrolls (above). Animations
-  // keep their own sizing (their controls must stay in view).
-  var MIN_FIGURE_SCALE = 0.72;
-  function keepFiguresReadable() {
-    document.querySelectorAll(".cell_output img").forEach(function (img) {
-      if (img.closest(".animation")) return;
-      if (!img.naturalWidth) {
-        if (!img.dataset.readerWaits) {
-          img.dataset.readerWaits = "1";
-          img.addEventListener("load", function () { keepFiguresReadable(); markScrollers(); }, { once: true });
-        }
-        return;
-      }
-      var box = img.closest(".cell_output"), least = Math.round(img.naturalWidth * MIN_FIGURE_SCALE);
-      var narrow = box && box.clientWidth > 0 && box.clientWidth < least;
-      img.style.minWidth = narrow ? least + "px" : "";
+  // A figure on a phone is shown at the column's width, whole (reader.css: max-width 100 %), never in a
+  // sideways box: kept at 0.72 of its width in a box that scrolls, the right part of every wide figure
+  // was out of sight (half of a three-panel figure, the last columns of a heat map). The book's figures
+  // are 671 px wide (optlib.plotting, 100 dpi): at 390 px the column of about 358 px shows them at 0.53,
+  // their 9-point text at 6.7 CSS px and 10-point text at 7.4 px (tests/test_phone.py checks that no
+  // figure is hidden in part, nor shown below half its width).
+  // Inline math wider than its line (a chain of equalities on a phone) cannot wrap: MathJax 3 does not
+  // break inline formulas. Such a formula becomes a box of its own that scrolls sideways, marked like
+  // every box that scrolls (class reader-scrolls: a visible scrollbar and a faded edge), instead of
+  // running past the column where the article cuts it.
+  // inline code of more than 28 characters may break inside (reader.css: the others stay on one line)
+  function markLongCode() {
+    document.querySelectorAll(".bd-article code.literal").forEach(function (c) {
+      if (c.textContent.length > 28) c.classList.add("reader-long");
     });
   }
-  window.addEventListener("resize", function () { keepFiguresReadable(); markScrollersSoon(); });
-  function fixAll() { mergeStreams(); fixSearchExcerpts(); fixSearch(); fixFolds(); fixThemeSwitch(); fixSidebar(); keepFiguresReadable(); markScrollers(); afterMath(); }
+  function wideInlineMath() {
+    document.querySelectorAll('.bd-article mjx-container:not([display="true"])').forEach(function (c) {
+      c.classList.remove("reader-wide-math");
+      var block = c.parentElement;
+      while (block && getComputedStyle(block).display.indexOf("inline") === 0) block = block.parentElement;
+      if (!block) return;
+      var cs = getComputedStyle(block);
+      var right = block.getBoundingClientRect().right - parseFloat(cs.paddingRight || 0);
+      var left = block.getBoundingClientRect().left + parseFloat(cs.paddingLeft || 0);
+      var r = c.getBoundingClientRect();
+      if (r.width > 0 && (r.right > right + 1 || r.width > right - left + 1)) c.classList.add("reader-wide-math");
+    });
+  }
+  window.addEventListener("resize", function () { wideInlineMath(); markScrollersSoon(); });
+  function fixAll() { mergeStreams(); fixSearchExcerpts(); fixSearch(); fixFolds(); fixThemeSwitch(); fixSidebar(); markLongCode(); markScrollers(); afterMath(); }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", fixAll);
   } else {

@@ -57,7 +57,7 @@ class Optimizer:
         r"""The learning rate :math:`\alpha_t` of step :math:`t = 1, 2, \dots` (``lr`` itself when it is a number).
 
         A schedule's value is checked here: a real number, finite and :math:`\ge 0`, or a
-        :class:`optlib.schedules.ScheduleError` naming the step :math:`t` (``err.step``).
+        :class:`optlib.ScheduleError` naming the step :math:`t` (``err.step``).
         """
         from .schedules import ScheduleError, _step_number
         t = _step_number(t)
@@ -202,7 +202,7 @@ def run(optimizer: Optimizer, grad: Grad, theta0, steps: int, *, loss: Optional[
         :class:`optlib.AdaGrad`, :class:`optlib.RMSProp`, :class:`optlib.Adam`, :class:`optlib.AdamW`,
         :class:`optlib.AMSGrad`. When its ``lr`` is a schedule, step :math:`t` is made by
         ``optimizer.at(t)``, with :math:`\alpha_t` = ``lr(t)``; a rate that is negative or not finite
-        raises :class:`optlib.schedules.ScheduleError` naming the step, whatever ``on_divergence`` says.
+        raises :class:`optlib.ScheduleError` naming the step, whatever ``on_divergence`` says.
     grad : callable
         :math:`\theta \mapsto \nabla J(\theta)`, returning an array of :math:`\theta`'s shape.
     theta0 : array_like

@@ -111,8 +111,8 @@ class NAG(Optimizer):
     With a schedule (``lr`` a callable :math:`t \mapsto \alpha_t`, :mod:`optlib.schedules`),
     :math:`V_t = \gamma V_{t-1} + \alpha_t\, g_t`, the rate where the notes' equation has
     :math:`\alpha`, and the look-ahead point is still :math:`\theta_{t-1} - \gamma V_{t-1}`. PyTorch's
-    Nesterov SGD multiplies its buffer by the current :math:`\alpha_t`, as for :class:`Momentum`, and
-    differs from this once :math:`\alpha_t` changes; unlike momentum, no per-step choice of PyTorch's
+    Nesterov SGD multiplies its buffer by the current :math:`\alpha_t`, as for
+    :class:`optlib.Momentum`, and differs from this once :math:`\alpha_t` changes; unlike momentum, no per-step choice of PyTorch's
     momentum makes the two equal (its buffer and its look-ahead share one :math:`\mu`).
 
     Examples

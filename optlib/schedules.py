@@ -7,8 +7,8 @@ stands in the optimizer's equations at that step. :func:`optlib.run` counts the 
 ``optimizer.at(t)`` is the optimizer with its rate fixed at :math:`\alpha_t`, for a loop written by hand.
 
 Each schedule below is a small immutable object; any function of :math:`t` works too (it is wrapped in
-:class:`Lambda`), and a value that is negative or not finite stops the run with a :class:`ScheduleError`
-naming the step.
+:class:`Lambda`), and a value that is negative or not finite stops the run with a
+:class:`optlib.ScheduleError` naming the step.
 
 * ``StepDecay(alpha, every, factor=0.1)``: :math:`\alpha\, \rho^{\lfloor (t-1)/s \rfloor}`
 * ``InverseSqrt(alpha)``: :math:`\alpha / \sqrt{t}`
@@ -291,7 +291,7 @@ class Lambda(Schedule):
     r"""Any function :math:`t \mapsto \alpha_t` as a schedule (what an optimizer makes of a plain callable ``lr``).
 
     ``fn`` is called with :math:`t = 1, 2, \dots`; what it returns is checked when a step uses it: a real
-    number :math:`\alpha_t \ge 0`, finite, or a :class:`ScheduleError` naming the step. Two ``Lambda``
+    number :math:`\alpha_t \ge 0`, finite, or a :class:`optlib.ScheduleError` naming the step. Two ``Lambda``
     schedules are equal when they wrap the same function.
 
     >>> import optlib

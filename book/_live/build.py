@@ -273,11 +273,27 @@ def notebooks() -> list:
     return [ROOT / f"{f}.ipynb" for f in files if (ROOT / f"{f}.ipynb").is_file()]
 
 
+def _joined(nb: dict) -> dict:
+    """The notebook with every multi-line string as one string: nbformat allows a list of lines (as Jupyter
+    writes them), but JupyterLite 0.6 shows a stored output's list as its lines joined by commas."""
+    def join(v):
+        return "".join(v) if isinstance(v, list) and all(isinstance(x, str) for x in v) else v
+    for cell in nb["cells"]:
+        cell["source"] = join(cell["source"])
+        for out in cell.get("outputs", []):
+            if "text" in out:
+                out["text"] = join(out["text"])
+            for mime, value in (out.get("data") or {}).items():
+                if not mime.endswith("json"):
+                    out["data"][mime] = join(value)
+    return nb
+
+
 def lite_build(jupyter: Path, src: Path, out: Path) -> None:
     (src / "files").mkdir(parents=True)
     for nb in notebooks():
         # the same notebook, written without the indentation (0.5 MB less over the book)
-        data = json.loads(nb.read_text(encoding="utf-8"))
+        data = _joined(json.loads(nb.read_text(encoding="utf-8")))
         (src / "files" / nb.name).write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")),
                                              encoding="utf-8")
     config = {"jupyter-lite-schema-version": 0, "jupyter-config-data": {

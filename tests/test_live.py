@@ -148,14 +148,15 @@ def test_chapter_one_live(html, chromium):
         page.goto(page.url.rsplit("/", 1)[0] + "/" + href)
         page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
                                " && window.jupyterapp.shell.currentWidget.content", timeout=120_000)
-        # the stored outputs are there before anything runs (as many as the book stores for the chapter)
-        stored = page.evaluate("""() => window.jupyterapp.shell.currentWidget.content.widgets
-            .filter(w => w.model.type === 'code' && w.model.outputs.length > 0).length""")
-        book = json.loads((ROOT / "book" / CHAPTER).read_text(encoding="utf-8"))
-        assert stored == sum(1 for c in book["cells"] if c["cell_type"] == "code" and c.get("outputs"))
         page.wait_for_function("""() => { const s = window.jupyterapp.shell.currentWidget.sessionContext.session;
             return s && s.kernel && s.kernel.status === 'idle' && s.kernel.connectionStatus === 'connected'; }""",
                                timeout=900_000, polling=200)
+        # the stored outputs are there before anything runs (as many as the book stores for the chapter)
+        book = json.loads((ROOT / "book" / CHAPTER).read_text(encoding="utf-8"))
+        expected = sum(1 for c in book["cells"] if c["cell_type"] == "code" and c.get("outputs"))
+        page.wait_for_function("""(n) => window.jupyterapp.shell.currentWidget.content.widgets
+            .filter(w => w.model.type === 'code' && w.model.outputs.length > 0).length === n""",
+                               arg=expected, timeout=60_000)
         setup, prob, rate, widget, attempt, check = _pick(page)
         for i in (setup, prob, rate, widget):
             r = live.run_cell(page, i)

@@ -294,7 +294,8 @@ def part_book(args) -> list:
         for p in w["pages"]:
             if "cold" in p:  # a cold first load in Chromium, theme and MathJax included (benchmarks/book.py)
                 rows.append(("4 book", f"cold first load: {p['page']}", f"{p['cold'] / 1e6:.2f} MB",
-                             f"{p['cold_files']} files, theme and MathJax included", "",
+                             f"{p['cold_files']} files, theme and MathJax included, text gzip-compressed "
+                             f"({p['cold_raw'] / 1e6:.2f} MB uncompressed)", "",
                              f"≤ {TARGET_PAGE / 1e6:g} MB", _verdict(p["cold"] <= TARGET_PAGE)))
                 continue
             rows.append(("4 book", f"page weight: {p['page']}", f"{p['total'] / 1e6:.2f} MB",

@@ -6,7 +6,9 @@ outputs (the book never executes a notebook while building), with ``make book``'
 
 A page's weight is what a reader's browser transfers on a cold first load of it (:func:`cold_loads`: an
 empty cache, headless Chromium, the page served over HTTP on 127.0.0.1; the page and every file it loads,
-theme, MathJax and its fonts, figures; summed from the Resource Timing API); the target is 2 MB in all.
+theme, MathJax and its fonts, figures; from the Resource Timing API), counted as a web host sends it: text
+files gzip-compressed, images and fonts as they are (the uncompressed bytes beside it); the target is
+2 MB in all.
 Without a Chromium it falls back to a count from the files: the page's HTML plus the files only it uses,
 with the files several pages use counted once in a row of their own.
 """
@@ -102,7 +104,7 @@ def page_weights(html_dir: Path, cold: bool = False) -> dict:
     """{"pages": [{page, html, own, total}], "shared": bytes, "shared_files": count} for a built site;
     with ``cold``, each page's cold first load in Chromium too (keys cold, cold_files)."""
     site = html_dir.resolve()
-    pages = sorted(p for p in site.rglob("*.html") if "_static" not in p.parts and p.name not in
+    pages = sorted(p for p in site.rglob("*.html") if "_static" not in p.parts and "lite" not in p.parts and p.name not in
                    ("genindex.html", "search.html", "py-modindex.html"))
     uses: Dict[Path, Set[Path]] = {}
     for page in pages:
@@ -135,7 +137,8 @@ def page_weights(html_dir: Path, cold: bool = False) -> dict:
         cold = {}
     for r in rows:
         if r["page"] in cold:
-            r["cold"], r["cold_files"] = cold[r["page"]]["total"], cold[r["page"]]["files"]
+            r["cold"], r["cold_files"] = cold[r["page"]]["sent"], cold[r["page"]]["files"]
+            r["cold_raw"] = cold[r["page"]]["total"]
     return {"pages": rows, "shared": sum(f.stat().st_size for f in shared), "shared_files": len(shared),
             "mathjax_local": bool(mathjax), "cold": bool(cold)}
 
@@ -147,8 +150,21 @@ COLD_LOAD = r"""async () => {
   const size = e => e.encodedBodySize || e.transferSize || 0;
   const nav = performance.getEntriesByType('navigation')[0];
   const res = performance.getEntriesByType('resource');
-  return {total: (nav ? size(nav) : 0) + res.reduce((a, e) => a + size(e), 0), files: res.length + 1};
+  const files = res.map(e => [new URL(e.name).pathname, size(e)]);
+  if (nav) files.unshift([location.pathname, size(nav)]);
+  return {total: files.reduce((a, f) => a + f[1], 0), list: files, files: files.length};
 }"""
+_TEXT = (".html", ".js", ".css", ".json", ".svg", ".txt", ".map", ".xml")
+
+
+def _sent(html_dir: Path, path: str, raw: int) -> int:
+    """What a web host sends for ``path``: a text file gzip-compressed (level 6), anything else as is."""
+    import gzip
+
+    local = html_dir / unquote(path.lstrip("/"))
+    if local.suffix in _TEXT and local.is_file():
+        return len(gzip.compress(local.read_bytes(), compresslevel=6))
+    return raw
 
 
 def cold_loads(html_dir: Path, pages: List[str]) -> Dict[str, dict]:
@@ -181,7 +197,13 @@ def cold_loads(html_dir: Path, pages: List[str]) -> Dict[str, dict]:
                 pg = context.new_page()
                 pg.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
                 pg.goto(f"{base}/{page}", wait_until="load", timeout=120_000)
-                out[page] = pg.evaluate(COLD_LOAD)
+                try:
+                    seen = pg.evaluate(COLD_LOAD)
+                except Exception:  # noqa: BLE001 -- a page that redirects (index.html): measure where it lands
+                    pg.wait_for_load_state("load")
+                    seen = pg.evaluate(COLD_LOAD)
+                seen["sent"] = sum(_sent(html_dir, u, b) for u, b in seen.pop("list"))
+                out[page] = seen
                 context.close()
             browser.close()
     finally:
@@ -208,6 +230,7 @@ def measure(run_tests: bool = True, build: bool = True) -> dict:
 if __name__ == "__main__":  # python -m benchmarks.book DIR: the page weights of an already built site
     weights = page_weights(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "_build" / "html", cold=True)
     for row in weights["pages"]:
-        cold = f"  cold load {row['cold'] / 1e6:6.3f} MB in {row['cold_files']} files" if "cold" in row else ""
+        cold = (f"  cold load {row['cold'] / 1e6:6.3f} MB sent ({row['cold_raw'] / 1e6:.3f} MB uncompressed) "
+                f"in {row['cold_files']} files" if "cold" in row else "")
         print(f"{row['total'] / 1e6:8.3f} MB  {row['page']}{cold}")
     print(f"{weights['shared'] / 1e6:8.3f} MB  shared by several pages ({weights['shared_files']} files)")

@@ -105,8 +105,8 @@ TRANSFER = r"""() => {
   const res = performance.getEntriesByType('resource');
   const size = e => e.encodedBodySize || e.transferSize || 0;
   const files = res.map(e => [e.name.replace(location.origin, ''), size(e)]).sort((a, b) => b[1] - a[1]);
-  return {total: (nav ? size(nav) : 0) + files.reduce((a, f) => a + f[1], 0), files: files.slice(0, 8),
-          count: res.length + 1};
+  if (nav) files.unshift([location.pathname, size(nav)]);
+  return {total: files.reduce((a, f) => a + f[1], 0), files, count: files.length};
 }"""
 
 # ---------------------------------------------------------------------------------------- 3. reader

@@ -118,7 +118,7 @@ test-notebooks: $(STAMP)
 # at 390 px (test_phone.py), the page as read at 1280 px
 # (test_reader_view.py: nothing cut, figures unshrunk, no test words) and the PDF's link (test_pdf.py,
 # with the PDF's own checks). Seconds per page and check: artifacts/site-visits.txt.
-SITE_TESTS := tests/test_site.py tests/test_a11y.py tests/test_phone.py tests/test_pdf.py tests/test_reader_view.py tests/test_live.py
+SITE_TESTS := tests/test_site.py tests/test_a11y.py tests/test_phone.py tests/test_pdf.py tests/test_reader_view.py
 test-site: $(STAMP) axe
 	$(PY) -m pytest -p no:cacheprovider $(SITE_TESTS) -q
 

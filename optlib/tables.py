@@ -45,7 +45,7 @@ class Table:
     """A table of ``rows`` under a ``header``, each cell formatted by its column's entry of ``formats``.
 
     ``formats`` holds one format spec per column (``"d"``, ``".4f"``, ``".1e"``, or None for ``str``);
-    a cell that is already a string, or None (shown as :data:`MISSING`), is kept as it is. ``caption`` is
+    a cell that is already a string, or None (shown as "—"), is kept as it is. ``caption`` is
     one sentence above the table; ``notes`` one line under it (what a symbol in the cells means). Text
     columns are aligned left, the others right (``align``: a string of ``l``/``r``, one letter a column).
     """

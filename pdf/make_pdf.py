@@ -314,7 +314,7 @@ def _book_metadata() -> dict:
 
 # ------------------------------------------------------------------------ running heads, page numbers
 # Chromium's own header and footer know only the document's title and the page number. The book's are
-# CSS page-margin boxes of named pages: the title page is the page "reader-title" (no number), the
+# CSS page-margin boxes of named pages: the title page is the document's first page (no number), the
 # contents "reader-contents" (head "Contents"), each chapter or appendix a page of its own name
 # ("reader-ch3") whose top margin carries the chapter's title; every page but the title page has its
 # number at the foot, at 9 pt.
@@ -325,11 +325,12 @@ RUNNING_HEADS = r"""(pt) => {
   const esc = t => t.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
   const rules = [
     `@page { @bottom-center { content: counter(page); font: ${pt}pt "Book Sans", sans-serif; color: #222; } }`,
-    '@page reader-title { @bottom-center { content: none; } }',
+    '@page :first { @bottom-center { content: none; } }',
     `@page reader-contents { @top-left { content: "Contents"; font: italic ${pt}pt "Book Sans", sans-serif; color: #333; } }`,
   ];
   const tp = article.querySelector('.reader-title-page'), toc = article.querySelector('.reader-contents');
-  if (tp) tp.style.page = 'reader-title';
+  // (the title page keeps the unnamed page: a named page at the very start made Chromium print a blank
+  // page before it; :first takes its number off)
   if (toc) toc.style.page = 'reader-contents';
   const sections = [article.querySelector('section'), ...article.querySelectorAll('span[id^="document-"] + section')];
   let k = 0;

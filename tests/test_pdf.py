@@ -350,7 +350,7 @@ def test_pdf_page_numbers_and_running_heads(book_pdf, pages_text):
     assert heads[0] == ["", ""] and _squash(_body(pages_text[0], 0)) == _squash(pages_text[0]), (
         "the title page carries a page number or a running head")
     wrong = [i + 1 for i, text in enumerate(pages_text[1:], start=1)
-             if heads[i][1] != str(i + 1) or str(i + 1) not in [ln.strip() for ln in text.strip().splitlines()[:3]]]
+             if heads[i][1] != str(i + 1) or str(i + 1) not in [ln.strip() for ln in text.strip().splitlines()[:4]]]
     assert not wrong, f"pages without their number: {wrong[:10]}"
     headless = [i + 1 for i, (h, _) in enumerate(heads[1:], start=1)
                 if not h or _squash(h) not in _squash(pages_text[i])[: len(_squash(h)) + 8]]

@@ -8,7 +8,7 @@ Write one step of an optimizer as a function, then call :func:`check`::
 
     optlib.exercises.check("momentum", momentum_step)
 
-The six exercises and the signatures they expect (:math:`\theta` and the states are numpy arrays,
+The six exercises of the notes, one beyond them (AdamW, :class:`optlib.AdamW`), and the signatures they expect (:math:`\theta` and the states are numpy arrays,
 ``grad`` is the function :math:`\theta \mapsto \nabla J(\theta)`, ``t`` counts from 1). Step :math:`t`
 gets :math:`\theta_{t-1}` (:math:`\theta_0` is the start) and the state after :math:`t - 1` steps
 (:math:`V_{t-1}`, :math:`G_{t-1}`, :math:`m_{t-1}`, :math:`v_{t-1}`), and returns :math:`\theta_t` and
@@ -24,6 +24,8 @@ The notes number the start :math:`\theta_1` and write the same step as
     adagrad_step(theta, G, grad, lr, eps) -> (theta_next, G_next)
     rmsprop_step(theta, G, grad, lr, beta, eps) -> (theta_next, G_next)
     adam_step(theta, m, v, t, grad, lr, beta1, beta2, eps)
+        -> (theta_next, m_next, v_next)
+    adamw_step(theta, m, v, t, grad, lr, beta1, beta2, eps, weight_decay)
         -> (theta_next, m_next, v_next)
 
 :func:`check` calls your function on several problems (a quadratic, Rosenbrock, a plateau with tiny
@@ -52,6 +54,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from .adam import Adam, AdamState
+from .adam_variants import AdamW
 from .adaptive import AdaGrad, AdaGradState, RMSProp, RMSPropState
 from .gd import GD, GDState
 from .momentum import NAG, Momentum, MomentumState, NAGState
@@ -59,8 +62,8 @@ from .problems import Plateau, Rosenbrock, quadratic
 
 __all__ = ["check", "CheckResult", "EXERCISES", "MISTAKES"]
 
-#: the exercise names :func:`check` accepts, in the notes' order
-EXERCISES = ("gd", "momentum", "nag", "adagrad", "rmsprop", "adam")
+#: the exercise names :func:`check` accepts, in the notes' order (AdamW, beyond the notes, last)
+EXERCISES = ("gd", "momentum", "nag", "adagrad", "rmsprop", "adam", "adamw")
 
 # Two arrays agree when every element does to within a relative 1e-9, plus an absolute 1e-14 of the
 # array's largest value (so that a value that should be 0 may carry round-off). Every mistake below
@@ -93,7 +96,8 @@ class CheckResult:
     Attributes
     ----------
     name : str
-        The exercise: ``"gd"``, ``"momentum"``, ``"nag"``, ``"adagrad"``, ``"rmsprop"`` or ``"adam"``.
+        The exercise: ``"gd"``, ``"momentum"``, ``"nag"``, ``"adagrad"``, ``"rmsprop"``, ``"adam"`` or
+        ``"adamw"``.
     passed : bool
         True when every output of every step agrees with optlib's optimizer.
     message : str
@@ -206,8 +210,13 @@ class _Exercise:
     mistakes: tuple
 
     @property
+    def counts_steps(self) -> bool:
+        """Whether the student's function gets the step number t (Adam's bias corrections need it)."""
+        return self.state_type is AdamState
+
+    @property
     def params(self) -> tuple:
-        t = ("t",) if self.name == "adam" else ()
+        t = ("t",) if self.counts_steps else ()
         return ("theta", *self.fields, *t, "grad", *self.hyper)
 
     def make_state(self, arrays: dict, t: int):
@@ -223,11 +232,12 @@ class _Exercise:
         return theta_next, {f: getattr(state, f) for f in self.fields}
 
 
-_SYMBOL = {"lr": "α", "gamma": "γ", "beta": "β", "beta1": "β1", "beta2": "β2", "eps": "ε"}
+_SYMBOL = {"lr": "α", "gamma": "γ", "beta": "β", "beta1": "β1", "beta2": "β2", "eps": "ε",
+           "weight_decay": "λ"}
 
 
 def _symbol(ex: _Exercise, hyper_name: str) -> str:
-    if ex.name == "adam" and hyper_name == "lr":
+    if ex.counts_steps and hyper_name == "lr":
         return "η"                                            # the notes call Adam's rate η
     return _SYMBOL[hyper_name]
 
@@ -403,6 +413,31 @@ def _adam_written_out(*, square=True, correct_m=True, correct_v=True, swap_betas
     return step
 
 
+def _adamw_written_out(*, coupled=False, after=False, without_lr=False, grad_at_decayed=False,
+                       correct=True):
+    """AdamW with its lines written out, one of them wrong (θ_t = θ_{t−1}(1 − ηλ) − η m̂_t/(√v̂_t + ε))."""
+    def step(ex, hyper, grad, theta, arrays, t):
+        eta, b1, b2, eps, lam = (hyper[k] for k in ("lr", "beta1", "beta2", "eps", "weight_decay"))
+        shrink = 1 - lam if without_lr else 1 - eta * lam               # mistake when without_lr: 1 − λ
+        decayed = theta * shrink
+        g = np.asarray(grad(decayed if grad_at_decayed else theta))    # mistake: ∇J(θ_{t−1}(1 − ηλ))
+        if coupled:
+            g = g + lam * theta                                        # mistake: L2, g_t + λθ_{t−1}
+        m = b1 * arrays["m"] + (1 - b1) * g
+        v = b2 * arrays["v"] + (1 - b2) * g * g
+        m_hat = m / (1 - b1 ** t) if correct else m
+        v_hat = v / (1 - b2 ** t) if correct else v
+        update = eta * m_hat / (np.sqrt(v_hat) + eps)
+        if coupled:
+            theta_next = theta - update                                # no decoupled decay
+        elif after:
+            theta_next = (theta - update) * shrink                     # mistake: the decay after the step
+        else:
+            theta_next = decayed - update
+        return theta_next, {"m": m, "v": v}
+    return step
+
+
 def _defaults(cls, *names):
     """The right rule with the arguments ``names`` replaced by optlib's default values."""
     params = inspect.signature(cls).parameters
@@ -548,6 +583,36 @@ _MISTAKES = {
     ),
 }
 
+_DECAY_HOW = "θ_t = θ_{t−1}(1 − ηλ) − η m̂_t/(√v̂_t + ε)"
+
+_MISTAKES["adamw"] = (
+    _Mistake("the decay added to the gradient (L2, g_t + λθ_{t−1}: Adam on J + λ/2‖θ‖²)",
+             "AdamW decouples the decay from the gradient: m_t and v_t average g_t = ∇J(θ_{t−1}) alone, and "
+             f"the parameters shrink by the factor 1 − ηλ: {_DECAY_HOW}. Added to g_t, the decay is divided "
+             "by √v̂_t like the gradient, and coordinates with large gradients are barely decayed.",
+             _adamw_written_out(coupled=True)),
+    _Mistake("the decay applied after Adam's step ((θ_{t−1} − η m̂_t/(√v̂_t + ε))(1 − ηλ))",
+             f"Shrink θ_{{t−1}} before the step, as PyTorch does: {_DECAY_HOW}. Shrinking after the step "
+             "shrinks the step too, by 1 − ηλ.", _adamw_written_out(after=True)),
+    _Mistake("the decay without the learning rate (θ_{t−1}(1 − λ))",
+             f"The decay is multiplied by the learning rate: the factor is 1 − ηλ, {_DECAY_HOW}. With "
+             "1 − λ and λ = 0.01, every step would take 1% of θ, whatever η.",
+             _adamw_written_out(without_lr=True)),
+    _Mistake("the gradient taken at the decayed point θ_{t−1}(1 − ηλ)",
+             "The gradient is taken at θ_{t−1}, before the shrinking: g_t = ∇J(θ_{t−1}), then "
+             f"{_DECAY_HOW}.", _adamw_written_out(grad_at_decayed=True)),
+    _Mistake("no weight decay (Adam's step)",
+             f"AdamW is Adam with the parameters shrunk before the step: {_DECAY_HOW}, with λ = "
+             "weight_decay.", _with(weight_decay=0.0)),
+    _Mistake("no bias correction",
+             "Divide by 1 − β^t before the update: m̂_t = m_t/(1 − β1^t), v̂_t = v_t/(1 − β2^t), "
+             f"then {_DECAY_HOW}. Return m_t and v_t themselves as m_next, v_next.",
+             _adamw_written_out(correct=False)),
+    _Mistake("λ fixed at 0.01 instead of the argument weight_decay",
+             "Use the argument weight_decay (λ): the check also tries other values of λ.",
+             _defaults(AdamW, "weight_decay")),
+)
+
 _EX = {
     "gd": _Exercise("gd", "gd_step", GD, GDState, (), ("lr",), _cases(
         (_Q, dict(lr=0.05)), (_R, dict(lr=1e-3)), (_S, dict(lr=0.01)), (_P, dict(lr=0.5))), _MISTAKES["gd"]),
@@ -569,6 +634,12 @@ _EX = {
         (_R, dict(lr=1e-3, beta1=0.8, beta2=0.99, eps=1e-8)),
         (_S, dict(lr=0.01, beta1=0.5, beta2=0.9, eps=1e-3)),
         (_F, dict(lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8))), _MISTAKES["adam"]),
+    "adamw": _Exercise("adamw", "adamw_step", AdamW, AdamState, ("m", "v"),
+                       ("lr", "beta1", "beta2", "eps", "weight_decay"), _cases(
+        (_Q, dict(lr=0.1, beta1=0.9, beta2=0.999, eps=0.01, weight_decay=0.1)),
+        (_R, dict(lr=1e-3, beta1=0.8, beta2=0.99, eps=1e-8, weight_decay=0.5)),
+        (_S, dict(lr=0.01, beta1=0.5, beta2=0.9, eps=1e-3, weight_decay=0.5)),
+        (_F, dict(lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.2))), _MISTAKES["adamw"]),
 }
 
 #: The titles of the mistakes each exercise recognises, in the order they are tried
@@ -674,7 +745,7 @@ def _call_student(ex: _Exercise, fn, case: _Case, theta, arrays, t):
     theta_in = theta.copy()
     arrays_in = {f: a.copy() for f, a in arrays.items()}
     args = [theta_in, *(arrays_in[f] for f in ex.fields)]
-    if ex.name == "adam":
+    if ex.counts_steps:
         args.append(t)
     args.append(grad)
     args.extend(case.hyper[h] for h in ex.hyper)
@@ -761,7 +832,7 @@ def check(name: str, fn: Callable) -> CheckResult:
     Parameters
     ----------
     name : str
-        ``"gd"``, ``"momentum"``, ``"nag"``, ``"adagrad"``, ``"rmsprop"`` or ``"adam"``.
+        ``"gd"``, ``"momentum"``, ``"nag"``, ``"adagrad"``, ``"rmsprop"``, ``"adam"`` or ``"adamw"``.
     fn : callable
         Your step, with the signature of the exercise (see :mod:`optlib.exercises`), e.g.
         ``momentum_step(theta, V, grad, lr, gamma) -> (theta_next, V_next)``.

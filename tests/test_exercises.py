@@ -53,8 +53,17 @@ def adam_step(theta, m, v, t, grad, lr, beta1, beta2, eps):
     return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m_next, v_next
 
 
+def adamw_step(theta, m, v, t, grad, lr, beta1, beta2, eps, weight_decay):
+    g = grad(theta)
+    m_next = beta1 * m + (1 - beta1) * g
+    v_next = beta2 * v + (1 - beta2) * g ** 2
+    m_hat = m_next / (1 - beta1 ** t)
+    v_hat = v_next / (1 - beta2 ** t)
+    return theta * (1 - lr * weight_decay) - lr * m_hat / (np.sqrt(v_hat) + eps), m_next, v_next
+
+
 CORRECT = {"gd": gd_step, "momentum": momentum_step, "nag": nag_step, "adagrad": adagrad_step,
-           "rmsprop": rmsprop_step, "adam": adam_step}
+           "rmsprop": rmsprop_step, "adam": adam_step, "adamw": adamw_step}
 
 
 # other correct ways to write the same step: they must pass too
@@ -72,6 +81,15 @@ def adam_pytorch_style(theta, m, v, t, grad, lr, beta1, beta2, eps):
     bc1, bc2 = 1 - beta1 ** t, 1 - beta2 ** t
     denom = np.sqrt(v) / np.sqrt(bc2) + eps                   # torch.optim.Adam's folded form
     return theta - (lr / bc1) * m / denom, m, v
+
+
+def adamw_paper_style(theta, m, v, t, grad, lr, beta1, beta2, eps, weight_decay):
+    g = grad(theta)
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g * g
+    m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)
+    # Loshchilov & Hutter's form, with their λ taken as ηλ: θ − (η m̂/(√v̂ + ε) + ηλθ)
+    return theta - (lr * m_hat / (np.sqrt(v_hat) + eps) + lr * weight_decay * theta), m, v
 
 
 def adagrad_in_place_on_copies(theta, G, grad, lr, eps):
@@ -92,6 +110,7 @@ def test_correct_function_passes(name):
 
 
 @pytest.mark.parametrize("name, fn", [("nag", nag_from_lookahead), ("adam", adam_pytorch_style),
+                                      ("adamw", adamw_paper_style),
                                       ("adagrad", adagrad_in_place_on_copies)])
 def test_equivalent_forms_pass(name, fn):
     assert check(name, fn).passed
@@ -320,6 +339,35 @@ def adam_loop_from_zero(theta, m, v, t, grad, lr, beta1, beta2, eps):
     return theta - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
 
 
+def _adamw(*, l2=False, after=False, without_lr=False, grad_at_decayed=False, no_decay=False,
+           correct=True, default_decay=False):
+    """An AdamW step written out as a student would, with the given mistake."""
+    def adamw_step(theta, m, v, t, grad, lr, beta1, beta2, eps, weight_decay):
+        if default_decay:
+            weight_decay = 0.01
+        factor = 1 - weight_decay if without_lr else 1 - lr * weight_decay
+        if grad_at_decayed:
+            theta = theta * factor                        # "decay first", then Adam's step from there
+            g = grad(theta)
+        else:
+            g = grad(theta)
+            if l2:
+                g = g + weight_decay * theta              # the L2 gradient, ∇(J + λ/2 ‖θ‖²)
+            elif not after and not no_decay:
+                theta = theta * factor
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        if correct:
+            m_hat, v_hat = m / (1 - beta1 ** t), v / (1 - beta2 ** t)
+        else:
+            m_hat, v_hat = m, v
+        theta_next = theta - lr * m_hat / (np.sqrt(v_hat) + eps)
+        if after:
+            theta_next = theta_next * factor
+        return theta_next, m, v
+    return adamw_step
+
+
 MISTAKES = [
     # (exercise, function, index of the mistake in exercises.MISTAKES[exercise], a word its hint must hold)
     ("gd", gd_sign, 0, "against the gradient"),
@@ -366,6 +414,13 @@ MISTAKES = [
     ("adam", _adam(swap=True), 9, "β weighs the history"),
     ("adam", adam_returns_corrected, 10, "uncorrected moments"),
     ("adam", _adam(defaults=True), 11, "beta1"),
+    ("adamw", _adamw(l2=True), 0, "decouples the decay from the gradient"),
+    ("adamw", _adamw(after=True), 1, "before the step"),
+    ("adamw", _adamw(without_lr=True), 2, "1 − ηλ"),
+    ("adamw", _adamw(grad_at_decayed=True), 3, "before the shrinking"),
+    ("adamw", _adamw(no_decay=True), 4, "weight_decay"),
+    ("adamw", _adamw(correct=False), 5, "1 − β^t"),
+    ("adamw", _adamw(default_decay=True), 6, "weight_decay (λ)"),
 ]
 
 
@@ -404,6 +459,8 @@ def test_every_mistake_model_is_exercised():
     ("nag", ["a sign error", "θₜ₋₁ instead of θ_temp"]),
     ("adagrad", ["a sign error", "ε inside the square root", "without squaring"]),
     ("rmsprop", ["a sign error", "ε inside the square root", "without squaring", "β on the wrong term"]),
+    ("adamw", ["the decay added to the gradient (L2", "the decay applied after Adam's step",
+               "the decay without the learning rate (θₜ₋₁(1 − λ))"]),
     ("adam", ["a sign error", "ε inside the square root", "without squaring", "no bias correction",
               "t counted from 0"]),
 ])
@@ -411,6 +468,28 @@ def test_the_issues_mistakes_are_known_where_they_apply(name, applies):
     titles = exercises.MISTAKES[name]
     for words in applies:
         assert any(words in title for title in titles), (name, words)
+
+
+def test_adamw_two_mistakes_at_once_are_not_named_as_one():
+    # the decay after the step and without η: neither mistake alone reproduces it, so none is named
+    result = check("adamw", _adamw(after=True, without_lr=True))
+    assert not result.passed and result.mistake is None
+    assert (result.step, result.quantity) == (1, "theta_next")
+    assert result.hint.startswith("Your m_next, v_next agree with the notes at this step")
+
+
+def test_adamw_l2_differs_first_in_m_and_prints_lambda():
+    # coupled L2 changes the moments themselves: m_1 is the first difference; the case names λ
+    result = check("adamw", _adamw(l2=True))
+    assert (result.step, result.quantity) == (1, "m_next")
+    assert "η = 0.1, β1 = 0.9, β2 = 0.999, ε = 0.01, λ = 0.1" in result.message
+
+
+def test_the_adamw_signature_is_asked_for():
+    result = check("adamw", adam_step)                   # Adam's signature: no weight_decay
+    assert not result.passed
+    assert result.hint == ("Write def adamw_step(theta, m, v, t, grad, lr, beta1, beta2, eps, weight_decay): "
+                           "the check passes the arguments in this order.")
 
 
 def test_nag_at_theta_differs_first_at_step_2():

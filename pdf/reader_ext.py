@@ -16,8 +16,9 @@ build myst-nb's folded cells: see ``_singlehtml_gets_html_visitors``):
    its frame slider; its buttons are native ``<button>`` elements, so they are reachable with Tab and
    pressed with Enter or Space. The animation's link to Font Awesome on a CDN is removed (the theme
    ships Font Awesome): the site loads nothing from the network.
-4. Keeps pages light: a favicon of its own (pdf/static/favicon.svg), and no Font Awesome SVG script
-   (the theme's icons come from its web font; see ``_drop_fontawesome_js``).
+4. Keeps pages light: a favicon of its own (pdf/static/favicon.svg), also named by the pages Sphinx does
+   not write (the root redirect, JupyterLite's pages in lite/: see ``_favicon_everywhere``), and no Font
+   Awesome SVG script (the theme's icons come from its web font; see ``_drop_fontawesome_js``).
 """
 
 from __future__ import annotations
@@ -55,6 +56,34 @@ def _drop_fontawesome_js(app, exception):
         new = _FONTAWESOME_JS.sub("", text)
         if new != text:
             page.write_text(new, encoding="utf-8")
+
+
+# Pages that Sphinx does not write get no <link rel="icon"> from the theme: jupyter-book's redirect at the
+# root (sphinx-external-toc writes index.html, a bare <meta> refresh, at build-finished) and JupyterLite's
+# pages (book/_live/live_ext.py copies them into lite/ at build-finished). A reader opening / or /lite/
+# would see the browser's own request for /favicon.ico end in a 404. Each such page gets the book's
+# favicon, with a path relative to it; this runs after those two (priority 900 > their default 500).
+_ICON_LINK = re.compile(r'<link[^>]*rel="(?:shortcut )?icon"')
+_HEAD = re.compile(r"<head[^>]*>", re.IGNORECASE)
+
+
+def _favicon_everywhere(app, exception):
+    if exception is not None or app.builder.format != "html" or not app.config.html_favicon:
+        return
+    out = Path(app.outdir)
+    icon = out / "_static" / Path(app.config.html_favicon).name
+    if not icon.is_file():
+        return
+    for page in out.rglob("*.html"):
+        if "_static" in page.relative_to(out).parts:
+            continue
+        text = page.read_text(encoding="utf-8")
+        if _ICON_LINK.search(text):
+            continue
+        link = f'<link rel="icon" href="{Path(os.path.relpath(icon, page.parent)).as_posix()}"/>'
+        head = _HEAD.search(text)
+        new = (text[:head.end()] + "\n    " + link + text[head.end():]) if head else link + "\n" + text
+        page.write_text(new, encoding="utf-8")
 
 
 def _pdf_in_outdir(app) -> bool:
@@ -141,4 +170,5 @@ def setup(app):
     app.connect("html-page-context", _fix_body)
     app.connect("doctree-resolved", _label_animations)
     app.connect("build-finished", _drop_fontawesome_js)
+    app.connect("build-finished", _favicon_everywhere, priority=900)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

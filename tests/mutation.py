@@ -94,7 +94,9 @@ def run_one(name: str, filename: str, old: str, new: str, timeout: int = 900) ->
                                capture_output=True, text=True, cwd=tmp)
         if not check.stdout.strip().startswith(tmp):
             raise SystemExit(f"mutation {name}: the mutated copy is not the optlib imported ({check.stdout})")
-        proc = subprocess.run([str(pytest), "-p", "no:cacheprovider", "-q", "-rf", "--maxfail=5", *REGISTERS],
+        # two workers (pytest-xdist), as make test-unit: the registers take about two minutes of CPU
+        proc = subprocess.run([str(pytest), "-p", "no:cacheprovider", "-n", "2", "-q", "-rf", "--maxfail=5",
+                               *REGISTERS],
                               env=env, capture_output=True, text=True, cwd=ROOT, timeout=timeout)
         failed = sorted(set(re.findall(r"^FAILED (\S+?)(?: - |$)", proc.stdout, re.M)))
         return proc.returncode, failed

@@ -338,3 +338,33 @@ def test_held_out_accuracies_overlap_and_are_not_knife_edges(digits_runs):
     assert max(min(a) for a in acc.values()) <= min(max(a) for a in acc.values())   # the ranges overlap
     for (name, s), (model, theta) in digits_runs.items():
         assert model.margins(theta).min() > 1e-6, (name, s)
+
+
+# --------------------------------------------------------------------------- the write-it-yourself exercise
+
+
+def _defined(cell_id, name):
+    """The function ``name`` as the notebook's cell ``cell_id`` defines it (its check call left out)."""
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    (src,) = [c.source for c in nb.cells if c.get("id") == cell_id]
+    namespace = {"np": np, "optlib": optlib}
+    exec(src.split("\n\n\noptlib.exercises")[0], namespace)
+    return namespace[name]
+
+
+def test_the_adamw_attempt_is_the_l2_mistake_and_the_solution_passes():
+    """'The attempt adds the decay to the gradient: it is Adam on the L2 loss of the weight-decay section';
+    'The cell below is a complete solution, with the check'; and the two other classic mistakes the exercise
+    asks for, 'the decay applied after Adam's step instead of before, and the decay without the learning
+    rate', are ones the check names."""
+    from optlib import exercises
+
+    attempt = exercises.check("adamw", _defined("c9-adamw-attempt", "adamw_step"))
+    assert not attempt.passed and attempt.mistake == exercises.MISTAKES["adamw"][0]
+    assert attempt.mistake.startswith("the decay added to the gradient (L2")
+    assert exercises.check("adamw", _defined("c9-adamw-solution-code", "adamw_step")).passed
+    titles = exercises.MISTAKES["adamw"]
+    assert any(t.startswith("the decay applied after Adam's step") for t in titles)
+    assert any(t.startswith("the decay without the learning rate") for t in titles)
+    text = _cell("c9-exercises")
+    assert "the decay applied after Adam's step instead of before, and the decay without the learning rate" in text

@@ -95,6 +95,46 @@ def png_bytes(rgba) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", data) + _chunk(b"IEND", b"")
 
 
+def _marker_indices(line, every: float) -> np.ndarray:
+    """The vertices of ``line`` that ``markevery=every`` (a float: a fraction of the axes' diagonal) marks.
+
+    The selection of matplotlib ≥ 3.9, computed here so that every matplotlib draws the same markers and
+    none fails on a diverged path: matplotlib 3.8 (the browser's, in Pyodide) lists every marker position
+    along the path with ``np.arange`` and raises "Maximum allowed size exceeded" when a run's last point
+    lies astronomically far outside the axes (or is not finite); 3.9 and later skip the non-finite points
+    and look only at the positions next to a vertex, as done here. Returns indices into the line's data.
+
+    >>> import matplotlib; from matplotlib.figure import Figure
+    >>> ax = Figure().subplots()
+    >>> line, = ax.plot([0.0, 0.5, 1.0, 1e200, np.inf], [0.0, 0.5, 1.0, 1e200, 0.0], markevery=0.1)
+    >>> ax.set_xlim(0, 1); ax.set_ylim(0, 1)
+    (0.0, 1.0)
+    (0.0, 1.0)
+    >>> _marker_indices(line, 0.1).tolist()       # as matplotlib 3.11 marks it; 3.8 raises ValueError
+    [0, 1, 2]
+    """
+    xy = np.asarray(line.get_xydata(), dtype=float)
+    kept = np.flatnonzero(np.isfinite(xy).all(axis=1))
+    if not len(kept):
+        return kept
+    disp = line.get_transform().transform(xy[kept])
+    delta = np.zeros(len(disp))
+    delta[1:] = np.hypot(*(disp[1:] - disp[:-1]).T)
+    delta = np.cumsum(delta)
+    (x0, y0), (x1, y1) = line.axes.transAxes.transform([[0, 0], [1, 1]])
+    step = every * np.hypot(x1 - x0, y1 - y0)
+    with np.errstate(invalid="ignore"):
+        marks = delta - np.remainder(delta, step)
+        marks = np.union1d(marks, marks + step)
+        marks = marks[(marks >= 0) & (marks < delta[-1])]
+    right = np.searchsorted(delta, marks, side="left")
+    left = np.maximum(right - 1, 0)
+    right = np.minimum(right, len(delta) - 1)
+    inds = np.where(np.abs(delta[right] - marks) < np.abs(marks - delta[left]), right, left)
+    inds = np.unique(np.searchsorted(delta, delta[inds], side="left"))
+    return kept[inds]
+
+
 class Explorer:
     """Sliders → optimizers → trajectories → figure.
 
@@ -149,6 +189,7 @@ class Explorer:
         self._backgrounds: Dict[tuple, object] = {}    # the figure without its lines, by loss-axis limits
         self._frozen = False
         self._static = None                             # the figure without the loss panel and the lines
+        self._markevery: dict = {}                      # each line's markevery as styled (see _place_markers)
         self._hold = False                              # set_values: one update for several sliders
         self._plan: collections.deque = collections.deque()     # runs to prepare while the reader is idle
         self._preparing = False
@@ -460,11 +501,19 @@ class Explorer:
             self._backgrounds.pop(next(iter(self._backgrounds)))
         self._backgrounds[key] = background
         for a in moving:
+            self._place_markers(a)
             a.axes.draw_artist(a)
         for a in over:
             a.axes.draw_artist(a)
         for a in moving + over:
             a.set_animated(False)                   # the figure stays whole for anyone else who draws it
+
+    def _place_markers(self, line) -> None:
+        """Mark the vertices that the line's style (``markevery``, a fraction of the diagonal) selects,
+        chosen by :func:`_marker_indices`, as an explicit list (the same in every matplotlib)."""
+        every = self._markevery.setdefault(line, line.get_markevery())
+        if isinstance(every, float) and line.get_marker() not in (None, "None", "none", "", " "):
+            line.set_markevery(_marker_indices(line, every).tolist())
 
     def _redraw(self) -> float:
         """Render the figure and send it to the page's image; returns the seconds the PNG render took."""

@@ -83,7 +83,7 @@ test: $(STAMP)
 # optlib's unit, property and equivalence tests, its doctests, and the notebook checks
 # (tests/test_notebooks.py); the site tests run in test-site. Two workers (pytest-xdist): 2 cores.
 test-unit: $(STAMP)
-	$(PY) -m pytest -p no:cacheprovider -n 2 tests optlib $(addprefix --ignore=,$(SITE_TESTS)) -q
+	$(PY) -m pytest -p no:cacheprovider -n 2 tests optlib $(addprefix --ignore=,$(SITE_TESTS) $(LIVE_TESTS)) -q
 
 # Two notebooks at a time (pytest-xdist); loadscope keeps each notebook's cells on one worker, in order.
 # 35 s instead of 54 s per pass on 2 cores. NBVAL_XDIST= (empty) runs them one after the other.
@@ -118,6 +118,8 @@ test-notebooks: $(STAMP)
 # at 390 px (test_phone.py), the page as read at 1280 px
 # (test_reader_view.py: nothing cut, figures unshrunk, no test words) and the PDF's link (test_pdf.py,
 # with the PDF's own checks). Seconds per page and check: artifacts/site-visits.txt.
+# tests/test_live.py (the chapters live in the browser) runs by `make test-live` only, for now
+LIVE_TESTS := tests/test_live.py
 SITE_TESTS := tests/test_site.py tests/test_a11y.py tests/test_phone.py tests/test_pdf.py tests/test_reader_view.py
 test-site: $(STAMP) axe
 	$(PY) -m pytest -p no:cacheprovider $(SITE_TESTS) -q

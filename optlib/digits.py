@@ -3,8 +3,8 @@ r"""A real data set, offline: 1,797 handwritten digits, and a small network to c
 The data are the 8 × 8 images of scikit-learn's ``load_digits`` (the test part of the UCI "Optical
 Recognition of Handwritten Digits" data set, Alpaydin & Kaynak 1998, licence CC BY 4.0), shipped inside
 optlib as ``optlib/data/digits.npz`` (pixels as integers 0–16, labels 0–9), so that they load with no
-download and no scikit-learn, in the live browser version too. ``tests/test_digits.py`` checks that they
-equal ``sklearn.datasets.load_digits()`` wherever scikit-learn is installed.
+download and no scikit-learn, in the live browser version too; they are the arrays that
+``sklearn.datasets.load_digits()`` returns.
 
 :class:`DigitsNet` is a network with one hidden layer and a softmax over the 10 classes, trained on a
 fixed, seeded split of the images: ``loss`` and ``grad`` on the training part, ``minibatch_grad`` for
@@ -12,8 +12,10 @@ mini-batches of it, ``accuracy`` on either part.
 
 >>> from optlib.digits import load_digits
 >>> pixels, labels = load_digits()
->>> pixels.shape, pixels.dtype, int(pixels.max()), sorted(set(labels.tolist())) == list(range(10))
-((1797, 64), dtype('uint8'), 16, True)
+>>> pixels.shape, pixels.dtype, int(pixels.max())
+((1797, 64), dtype('uint8'), 16)
+>>> sorted(set(labels.tolist())) == list(range(10))
+True
 """
 
 from __future__ import annotations

@@ -178,9 +178,11 @@ class Cosine(Schedule):
 
     .. math::
 
-        \alpha_t = \alpha_{\min} + \tfrac12 (\alpha - \alpha_{\min})
-        \left(1 + \cos\frac{\pi (t-1)}{T-1}\right) \quad (1 \le t \le T),
-        \qquad \alpha_t = \alpha_{\min} \quad (t > T).
+        \begin{aligned}
+        \alpha_t &= \alpha_{\min} + \tfrac12 (\alpha - \alpha_{\min})
+        \left(1 + \cos\frac{\pi (t-1)}{T-1}\right) \quad (1 \le t \le T),\\
+        \alpha_t &= \alpha_{\min} \quad (t > T).
+        \end{aligned}
 
     ``alpha`` is :math:`\alpha > 0`, ``steps`` is :math:`T`, an integer :math:`T \ge 2`, and
     ``alpha_min`` is :math:`\alpha_{\min}` (:math:`0 \le \alpha_{\min} \le \alpha`, default 0: the last

@@ -826,8 +826,8 @@ def test_the_contributing_example_behaves_as_it_says():
 
 
 def test_a_state_wrong_from_step_1_gets_no_step_1_hint():
-    """_generic_hint says "Step t = 1 agrees" only when the first difference is after step 1 (t > 1,
-    issue 24 item 4): a velocity wrong from the first step, a mistake the check does not know, gets no
+    """_generic_hint says "Step t = 1 agrees" only when the first difference is after step 1 (t > 1):
+    a velocity wrong from the first step, a mistake the check does not know, gets no
     hint at all rather than a false one."""
     def momentum_double_alpha(theta, V, grad, lr, gamma):
         V_next = gamma * V + 2 * lr * grad(theta)        # not a known mistake

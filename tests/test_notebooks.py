@@ -27,7 +27,7 @@ BOOK = ROOT / "book"
 IGNORE_TAGS = {"nbval-ignore-output", "nbval-skip"}
 #: tags under which a code cell may legitimately have no execution count
 NOT_RUN_TAGS = {"nbval-skip", "skip-execution"}
-#: the least share of text outputs nbval must compare (issue 3: "At least 90 % must be compared")
+#: the least share of text outputs nbval must compare (at least 90 % must be compared)
 MIN_COMPARED = 0.90
 
 

@@ -1,7 +1,7 @@
 """The edges of optlib's helpers: a value exactly at a tolerance, β = 0 and γ = 0, the ends of every range.
 
 Each test here pins one boundary that a one-line change (``<=`` to ``<``, a dropped special case, an
-off-by-one) would move without any other test noticing (issue 24: such changes were planted in optlib and
+off-by-one) would move without any other test noticing (such changes, planted in optlib, once
 passed the unit tests). The values are exact in binary floating point (powers of two, 0 and 1), so an
 equality at the boundary is an equality on every machine.
 """

@@ -163,7 +163,7 @@ def test_problem_constructors_validate():
         optlib.sparse_regression().minibatch_grad(0)
 
 
-# --------------------------------------------------------------------------- the ends of every range (issue 24)
+# --------------------------------------------------------------------------- the ends of every range
 
 
 @pytest.mark.parametrize("make, attr", [

@@ -46,7 +46,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
 
-#: the notes' own constants (shared/notes/optimizers-notes.md), as settings: they are allowed in every chapter
+#: the notes' own constants (the lecture notes), as settings: they are allowed in every chapter
 #: only where the prose writes them as the setting of their symbol ("$\\gamma = 0.9$"); a chapter that quotes
 #: one bare lists it in its own QUOTED_INPUTS
 NOTES = {

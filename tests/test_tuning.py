@@ -172,7 +172,7 @@ def test_the_knife_edge_problem_is_what_it_says():
 
 def test_a_sensitive_alpha_that_reaches_sooner_is_not_picked():
     """The probe's filter in tune: α = 0.5 reaches the tolerance in 6 steps but only on the boundary
-    (sensitive), α = 0.25 in 15 calmly; tune must pick the calm one (issue 24, item 3)."""
+    (sensitive), α = 0.25 in 15 calmly; tune must pick the calm one."""
     res = tuning.tune(optlib.GD, HALVING, alphas=(0.25, 0.5), steps=40, tol=EDGE6, probe=1e-10)
     assert [(t.lr, t.iterations, t.sensitive) for t in res.trials] == [(0.25, 15, False), (0.5, 6, True)]
     assert (res.lr, res.iterations, res.best.sensitive) == (0.25, 15, False)

@@ -77,3 +77,40 @@ def first_return_above(errors, tol: float, after: int) -> Optional[int]:
 def over_seeds(run_one: Callable[[int], float], seeds: Iterable[int] = SEEDS) -> np.ndarray:
     """``run_one(seed)`` for every seed: one number a seed (a final loss, a count), as an array."""
     return np.array([run_one(s) for s in seeds], dtype=float)
+
+
+#: the mini-batch protocol of chapters 5 and 6 on optlib.sparse_regression: batches of B rows, T_MB steps,
+#: α tuned on seed 0 over COARSE, then every seed of SEEDS at that α
+B, T_MB = 32, 300
+COARSE = (0.01, 0.0316, 0.1, 0.316, 1.0)
+
+
+def hover(problem, make, lr: float, seed: int, steps: int = T_MB, batch: int = B) -> float:
+    """Where a mini-batch run hovers: the mean loss gap J(θ_t) − J* over its last 100 steps (∞ if it diverged)."""
+    traj = optlib.run(make(lr), problem.minibatch_grad(batch, seed=seed), problem.theta0, steps,
+                      loss=problem.loss, on_divergence="stop", keep_states=False)
+    if traj.diverged_at is not None:
+        return np.inf
+    return float(np.mean(traj.losses[-100:] - problem.f_min))
+
+
+def minibatch_table(problem, makers: dict, alphas: Sequence[float] = COARSE, seeds: Sequence[int] = SEEDS) -> dict:
+    """For each named optimizer: α tuned by :func:`hover` on ``seeds[0]`` over ``alphas``, then every seed at
+    that α, ``{name: (α, array of the hover of each seed)}``."""
+    out = {}
+    for name, make in makers.items():
+        score = {lr: hover(problem, make, lr, seeds[0]) for lr in alphas}
+        lr = min(score, key=score.get)
+        out[name] = (lr, np.array([score[lr]] + [hover(problem, make, lr, s) for s in seeds[1:]]))
+    return out
+
+
+def sentence(notebook, cell_id: str) -> str:
+    """The source of one cell of a chapter, by its id, whitespace folded: the sentence a verdict's test is
+    tied to (the test asserts the condition the sentence states, so rewording it away fails the test)."""
+    import nbformat
+
+    found = [c.source for c in nbformat.read(notebook, as_version=4).cells if c.get("id") == cell_id]
+    if len(found) != 1:
+        raise KeyError(f"{len(found)} cells with id {cell_id} in {getattr(notebook, 'name', notebook)}")
+    return " ".join(found[0].split())

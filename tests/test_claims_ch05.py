@@ -8,24 +8,20 @@ here with a readable message.
 import sys
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
 import optlib
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from robustness import SEEDS, fine_grid  # noqa: E402
+import robustness  # noqa: E402
+from robustness import B, COARSE, SEEDS, T_MB, fine_grid, hover  # noqa: E402
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "book" / "05-adagrad.ipynb"
 
 
 def _markdown(cell_id):
-    """The source of one of the chapter's cells, by its id (the sentence a verdict's test is tied to)."""
-    for cell in nbformat.read(NOTEBOOK, as_version=4).cells:
-        if cell.get("id") == cell_id:
-            return " ".join(cell.source.split())
-    raise KeyError(f"no cell {cell_id} in {NOTEBOOK.name}")
+    return robustness.sentence(NOTEBOOK, cell_id)
 
 #: numbers the chapter's Markdown quotes that are inputs, not results (tests/test_prose_numbers.py reads this)
 QUOTED_INPUTS = {
@@ -410,27 +406,12 @@ def test_with_alpha_1_adagrad_ends_closest_under_noise(noisy, killing_runs, nois
 
 SIX = {"GD": optlib.GD, "Momentum": optlib.Momentum, "NAG": optlib.NAG, "AdaGrad": optlib.AdaGrad,
        "RMSProp": optlib.RMSProp, "Adam": optlib.Adam}
-COARSE = (0.01, 0.0316, 0.1, 0.316, 1.0)
-B, T_MB = 32, 300
-
-
-def _hover(sparse, make, lr, seed, steps=T_MB):
-    traj = optlib.run(make(lr), sparse.minibatch_grad(B, seed=seed), sparse.theta0, steps, loss=sparse.loss,
-                      on_divergence="stop", keep_states=False)
-    if traj.diverged_at is not None:
-        return np.inf
-    return float(np.mean(traj.losses[-100:] - sparse.f_min))
 
 
 @pytest.fixture(scope="module")
 def minibatch_table(sparse):
     """The chapter's table: each optimizer tuned on seed 0 over the coarse grid, then five seeds."""
-    out = {}
-    for name, make in SIX.items():
-        score = {lr: _hover(sparse, make, lr, 0) for lr in COARSE}
-        lr = min(score, key=score.get)
-        out[name] = (lr, np.array([score[lr]] + [_hover(sparse, make, lr, s) for s in SEEDS[1:]]))
-    return out
+    return robustness.minibatch_table(sparse, SIX)
 
 
 def test_the_rare_gradient_is_often_exactly_zero_on_minibatches(sparse):
@@ -473,7 +454,7 @@ def test_minibatch_adagrad_ahead_of_rmsprop_on_a_finer_grid(sparse):
     # robustness of "RMSProp ... highest" against AdaGrad: each at its best α of a grid 4× finer (seed 0)
     # the decade of fine α around each one's coarse-grid choice (AdaGrad 1, RMSProp 0.0316)
     grids = {"AdaGrad": fine_grid(0.1, 1.0), "RMSProp": fine_grid(0.01, 0.1)}
-    best = {name: min(_hover(sparse, SIX[name], lr, 0) for lr in grid) for name, grid in grids.items()}
+    best = {name: min(hover(sparse, SIX[name], lr, 0) for lr in grid) for name, grid in grids.items()}
     assert best["AdaGrad"] < 0.7 * best["RMSProp"]
 
 

@@ -8,24 +8,20 @@ here with a readable message.
 import sys
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
 import optlib
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from robustness import LONGER, SEEDS, fine_grid  # noqa: E402
+import robustness  # noqa: E402
+from robustness import B, COARSE, LONGER, SEEDS, T_MB, fine_grid, hover  # noqa: E402
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "book" / "06-rmsprop.ipynb"
 
 
 def _cell(cell_id):
-    """The source of one of the chapter's cells, by its id (the sentence a verdict's test is tied to)."""
-    for cell in nbformat.read(NOTEBOOK, as_version=4).cells:
-        if cell.get("id") == cell_id:
-            return " ".join(cell.source.split())
-    raise KeyError(f"no cell {cell_id} in {NOTEBOOK.name}")
+    return robustness.sentence(NOTEBOOK, cell_id)
 
 #: numbers the chapter's Markdown quotes that are inputs, not results (tests/test_prose_numbers.py reads this)
 QUOTED_INPUTS = {
@@ -229,16 +225,6 @@ def test_dense_verdict_at_alpha_0_5_holds_on_another_seed(noisy):
 
 ADAPTIVE = {"AdaGrad": optlib.AdaGrad, "RMSProp 0.9": optlib.RMSProp,
             "RMSProp 0.999": lambda lr: optlib.RMSProp(lr, beta=0.999), "Adam": optlib.Adam, "GD": optlib.GD}
-COARSE = (0.01, 0.0316, 0.1, 0.316, 1.0)
-B, T_MB = 32, 300
-
-
-def _hover(sparse, make, lr, seed, steps=T_MB):
-    traj = optlib.run(make(lr), sparse.minibatch_grad(B, seed=seed), sparse.theta0, steps, loss=sparse.loss,
-                      on_divergence="stop", keep_states=False)
-    if traj.diverged_at is not None:
-        return np.inf
-    return float(np.mean(traj.losses[-100:] - sparse.f_min))
 
 
 @pytest.fixture(scope="module")
@@ -249,12 +235,7 @@ def sparse_problem():
 @pytest.fixture(scope="module")
 def minibatch_table(sparse_problem):
     """The chapter's protocol: α tuned on seed 0 over the coarse grid, then the five seeds."""
-    out = {}
-    for name, make in ADAPTIVE.items():
-        score = {lr: _hover(sparse_problem, make, lr, 0) for lr in COARSE}
-        lr = min(score, key=score.get)
-        out[name] = (lr, np.array([score[lr]] + [_hover(sparse_problem, make, lr, s) for s in SEEDS[1:]]))
-    return out
+    return robustness.minibatch_table(sparse_problem, ADAPTIVE)
 
 
 def test_minibatch_rmsprop_09_hovers_highest_and_0_999_beside_adagrad(minibatch_table):
@@ -301,5 +282,5 @@ def test_minibatch_beta_0_999_beats_0_9_on_a_finer_grid(sparse_problem):
     # robustness of the two β's order: each at its best α of a grid 4× finer (seed 0)
     # (both were tuned to α = 0.0316 on the coarse grid: the fine grid covers the decade around it)
     fine = fine_grid(0.01, 0.1)
-    best = {n: min(_hover(sparse_problem, ADAPTIVE[n], lr, 0) for lr in fine) for n in ("RMSProp 0.9", "RMSProp 0.999")}
+    best = {n: min(hover(sparse_problem, ADAPTIVE[n], lr, 0) for lr in fine) for n in ("RMSProp 0.9", "RMSProp 0.999")}
     assert best["RMSProp 0.999"] < 0.7 * best["RMSProp 0.9"]

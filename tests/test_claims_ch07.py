@@ -6,7 +6,6 @@ Each test quotes the sentence it guards; turning the claim false in optlib makes
 import sys
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
@@ -14,16 +13,14 @@ import optlib
 from optlib import tuning
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import robustness  # noqa: E402
 from robustness import LONGER, fine_grid, first_return_above  # noqa: E402
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "book" / "07-adam.ipynb"
 
 
 def _cell(cell_id):
-    """The source of one cell of the chapter, by its id: the sentence a verdict's test is tied to."""
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    (src,) = [c.source for c in nb.cells if c.get("id") == cell_id]
-    return " ".join(src.split())
+    return robustness.sentence(NOTEBOOK, cell_id)
 
 #: numbers chapter 7's prose quotes that are inputs, not results
 QUOTED_INPUTS = {

@@ -304,16 +304,14 @@ from pathlib import Path  # noqa: E402
 import nbformat  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import robustness  # noqa: E402
 from robustness import LONGER, SEEDS, first_return_above, over_seeds  # noqa: E402
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "book" / "08-side-by-side.ipynb"
 
 
 def _cell(cell_id):
-    """The source of one cell of the chapter, by its id, whitespace folded: the sentence a test is tied to."""
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    (src,) = [c.source for c in nb.cells if c.get("id") == cell_id]
-    return " ".join(src.split())
+    return robustness.sentence(NOTEBOOK, cell_id)
 
 
 def test_rmsprop_is_the_weak_half_only_at_beta_09(counts, problems):

@@ -19,6 +19,7 @@ from optlib import schedules
 from optlib.digits import DigitsNet
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import robustness  # noqa: E402
 from robustness import LONGER, SEEDS, fine_grid, first_return_above  # noqa: E402
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "book" / "09-after-the-notes.ipynb"
@@ -37,9 +38,7 @@ STARTS = ([1.0, 1.0], [-1.0, 2.0], [2.0, -0.5], [0.3, -1.0])   # the book's θ_0
 
 
 def _cell(cell_id):
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    (src,) = [c.source for c in nb.cells if c.get("id") == cell_id]
-    return " ".join(src.split())
+    return robustness.sentence(NOTEBOOK, cell_id)
 
 
 def _adam_gaps(rate, steps, starts=STARTS, amsgrad=False, b1=0.9, b2=0.999, eps=1e-8):

@@ -25,7 +25,7 @@ from importlib import resources
 import numpy as np
 
 from . import _validate
-from .problems import Problem, _memoized
+from .problems import Problem, _memoized, batches
 
 __all__ = ["load_digits", "DigitsNet"]
 
@@ -157,13 +157,10 @@ class DigitsNet(Problem):
         The batches come from ``numpy.random.default_rng(seed)``, so a new callable with the same seed
         gives the same sequence of gradients; one callable used twice continues its sequence.
         """
-        batch_size = _validate.steps(batch_size)
-        if not 1 <= batch_size <= len(self.X):
-            raise ValueError(f"batch_size must be between 1 and {len(self.X)}, got {batch_size}")
-        rng = np.random.default_rng(seed)
+        draw = batches(len(self.X), batch_size, seed)
 
         def grad(theta):
-            idx = rng.choice(len(self.X), size=batch_size, replace=False)
+            idx = draw()
             Xb, yb = self.X[idx], self.y[idx]
             W1, b1, W2, b2 = self.unpack(theta)
             H = np.tanh(Xb @ W1 + b1)

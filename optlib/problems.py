@@ -358,6 +358,20 @@ class LogCosh(Problem):
 # --------------------------------------------------------------------------- regression data
 
 
+def batches(rows: int, batch_size: int, seed: int = 0):
+    """A fresh draw of mini-batches: each call gives ``batch_size`` distinct row indices of ``rows`` rows.
+
+    The draws come from ``numpy.random.default_rng(seed)`` (``rng.choice(rows, batch_size, replace=False)``),
+    so a new sampler with the same seed gives the same sequence of batches. Shared by every problem's
+    ``minibatch_grad``.
+    """
+    batch_size = _validate.steps(batch_size)
+    if not 1 <= batch_size <= rows:
+        raise ValueError(f"batch_size must be between 1 and {rows} (the rows of the data), got {batch_size}")
+    rng = np.random.default_rng(seed)
+    return lambda: rng.choice(rows, size=batch_size, replace=False)
+
+
 class LeastSquares(Problem):
     r"""Linear regression by mean squared error: J(θ) = 1/(2m) ‖Xθ − y‖², ∇J = Xᵀ(Xθ − y)/m.
 
@@ -412,13 +426,10 @@ class LeastSquares(Problem):
         The batches come from ``numpy.random.default_rng(seed)``, so a new callable with the same seed
         gives the same sequence of gradients; one callable used twice continues its sequence.
         """
-        batch_size = _validate.steps(batch_size)
-        if not 1 <= batch_size <= len(self.X):
-            raise ValueError(f"batch_size must be between 1 and {len(self.X)}, got {batch_size}")
-        rng = np.random.default_rng(seed)
+        draw = batches(len(self.X), batch_size, seed)
 
         def grad(theta):
-            idx = rng.choice(len(self.X), size=batch_size, replace=False)
+            idx = draw()
             Xb = self.X[idx]
             return Xb.T @ (Xb @ np.asarray(theta, dtype=np.float64) - self.y[idx]) / batch_size
 

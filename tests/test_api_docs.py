@@ -57,7 +57,8 @@ def test_api_md_names_only_public_objects_once():
 
 def test_api_md_documents_the_helper_modules():
     text = API_MD.read_text(encoding="utf-8")
-    for module in ("optlib.plotting", "optlib.widgets"):
+    for module in ("optlib.plotting", "optlib.widgets", "optlib.schedules", "optlib.tuning", "optlib.exercises",
+                   "optlib.digits"):
         assert re.search(r"^\.\. automodule:: " + re.escape(module) + r"\s*$", text, re.MULTILINE), module
 
 

@@ -415,13 +415,15 @@ FIGURES = r"""(width) => {
 
 # 1280 px, before anything folded is opened: the share of the article's height that is code a reader
 # sees (the input boxes of code cells, not folded away), and every figure of a code cell's output
-# (a PNG, or an animation's frame) with its caption as the page numbers it ("Fig. 3.2 ...")
+# (a PNG, or an animation's frame) with its caption as the page numbers it ("Fig. 3.2 ...").
+# A folded cell (hide-input: its input inside a closed <details>) is not drawn, yet Chromium still lays it
+# out and gives it a box of its full height: it is skipped by the closed <details> around it.
 BOOK_LAYOUT = r"""() => {
   const article = document.querySelector('.bd-article') || document.body;
   const height = article.getBoundingClientRect().height;
   let code = 0;
   for (const el of article.querySelectorAll('div.cell_input')) {
-    if (el.getClientRects().length) code += el.getBoundingClientRect().height;
+    if (el.getClientRects().length && !el.closest('details:not([open])')) code += el.getBoundingClientRect().height;
   }
   const figures = [];
   for (const img of article.querySelectorAll('.cell_output img, .cell_output .animation')) {

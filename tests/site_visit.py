@@ -53,6 +53,7 @@ PHONE_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML,
             "Chrome/156.0.0.0 Mobile Safari/537.36")
 SHOT_QUALITY = 70  # the screenshots are JPEG: a PNG of a long page takes seconds to encode
 PHONE_SHOT_SCALE = 0.5  # the phone's screenshot in CSS pixels (390 px wide), not its 2x device pixels
+MAX_SHOT_HEIGHT = 60_000  # CSS px of one phone screenshot (a JPEG holds at most 65535 rows)
 #: SCREENSHOTS=1 in the environment: save the full-page screenshots (see above)
 SHOTS = os.environ.get("SCREENSHOTS", "") not in ("", "0")
 STEPS = ("site", "pdf_link", "reader", "axe", "animation", "phone")
@@ -598,12 +599,16 @@ def visit(browser, server: str, page: str, steps: set[str]) -> dict:
             figures = pg.evaluate(FIGURES, PHONE_WIDTH)
             if SHOTS:
                 # through the same DevTools session (playwright's own screenshot would reset the emulation)
+                # a JPEG is at most 65535 px tall (the API page on the phone is taller): in parts, -2, -3, …
                 height = pg.evaluate("() => document.documentElement.scrollHeight")
-                shot = cdp.send("Page.captureScreenshot", {
-                    "format": "jpeg", "quality": SHOT_QUALITY, "captureBeyondViewport": True,
-                    "clip": {"x": 0, "y": 0, "width": PHONE_WIDTH, "height": height, "scale": PHONE_SHOT_SCALE}})
                 PHONE_SHOTS.mkdir(parents=True, exist_ok=True)
-                (PHONE_SHOTS / f"{Path(page).name}.jpg").write_bytes(base64.b64decode(shot["data"]))
+                for k, top in enumerate(range(0, height, MAX_SHOT_HEIGHT)):
+                    shot = cdp.send("Page.captureScreenshot", {
+                        "format": "jpeg", "quality": SHOT_QUALITY, "captureBeyondViewport": True,
+                        "clip": {"x": 0, "y": top, "width": PHONE_WIDTH, "height": min(MAX_SHOT_HEIGHT, height - top),
+                                 "scale": PHONE_SHOT_SCALE}})
+                    name = Path(page).name + (f"-{k + 1}" if k else "")
+                    (PHONE_SHOTS / f"{name}.jpg").write_bytes(base64.b64decode(shot["data"]))
             return {"widths": widths, "culprits": culprits, "hints": hints, "clipped_math": clipped_math,
                     "figures": figures}
 

@@ -53,6 +53,7 @@ PHONE_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML,
             "Chrome/156.0.0.0 Mobile Safari/537.36")
 SHOT_QUALITY = 70  # the screenshots are JPEG: a PNG of a long page takes seconds to encode
 PHONE_SHOT_SCALE = 0.5  # the phone's screenshot in CSS pixels (390 px wide), not its 2x device pixels
+MAX_SHOT_HEIGHT = 60_000  # CSS px of one phone screenshot (a JPEG holds at most 65535 rows)
 #: SCREENSHOTS=1 in the environment: save the full-page screenshots (see above)
 SHOTS = os.environ.get("SCREENSHOTS", "") not in ("", "0")
 STEPS = ("site", "pdf_link", "reader", "axe", "animation", "phone")
@@ -287,6 +288,29 @@ LAYOUT = """(mode) => {
 }"""
 
 
+# the contrast of the text of results tables (optlib.Table: caption, cells, notes) against the nearest
+# opaque background behind it, the lowest per part: axe leaves some of these unjudged (incomplete), and in
+# the dark mode the theme paints HTML outputs a light grey on which light text disappears
+TABLE_CONTRAST = r"""() => {
+  const rgb = c => (c.match(/[\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+                                return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const back = el => { for (; el; el = el.parentElement) { const c = rgb(getComputedStyle(el).backgroundColor);
+                                                          if (c.length === 3 || c[3] === 1) return c.slice(0, 3); }
+                       return [255, 255, 255]; };
+  const out = {};
+  for (const [part, sel] of [['caption', '.optlib-table caption'], ['cell', '.optlib-table td'],
+                             ['notes', '.optlib-table-notes']]) {
+    for (const el of document.querySelectorAll(`.bd-article ${sel}`)) {
+      const a = lum(rgb(getComputedStyle(el).color)), b = lum(back(el));
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      if (!(part in out) || ratio < out[part]) out[part] = Math.round(ratio * 100) / 100;
+    }
+  }
+  return out;
+}"""
+
+
 def run_axe(pg) -> dict:
     """axe-core on the loaded page ``pg``: every default rule in the light colour mode, then in the dark one
     the rules of the light run tagged DARK_TAG, or every rule if the dark mode shows something else or
@@ -305,10 +329,12 @@ def run_axe(pg) -> dict:
         t0 = time.perf_counter()
         if scheme == "light":
             pg.evaluate(LAYOUT, "keep")
+            found["tables_light"] = pg.evaluate(TABLE_CONTRAST)
             light = pg.evaluate(RUN_AXE, None)
             found["light"] = light["violations"]
             found["seconds"] = {"light": round(time.perf_counter() - t0, 2)}
             continue
+        found["tables_dark"] = pg.evaluate(TABLE_CONTRAST)
         moved = pg.evaluate(LAYOUT, "compare")
         only = None if moved else light["colour"]
         dark = pg.evaluate(RUN_AXE, only)
@@ -415,13 +441,15 @@ FIGURES = r"""(width) => {
 
 # 1280 px, before anything folded is opened: the share of the article's height that is code a reader
 # sees (the input boxes of code cells, not folded away), and every figure of a code cell's output
-# (a PNG, or an animation's frame) with its caption as the page numbers it ("Fig. 3.2 ...")
+# (a PNG, or an animation's frame) with its caption as the page numbers it ("Fig. 3.2 ...").
+# A folded cell (hide-input: its input inside a closed <details>) is not drawn, yet Chromium still lays it
+# out and gives it a box of its full height: it is skipped by the closed <details> around it.
 BOOK_LAYOUT = r"""() => {
   const article = document.querySelector('.bd-article') || document.body;
   const height = article.getBoundingClientRect().height;
   let code = 0;
   for (const el of article.querySelectorAll('div.cell_input')) {
-    if (el.getClientRects().length) code += el.getBoundingClientRect().height;
+    if (el.getClientRects().length && !el.closest('details:not([open])')) code += el.getBoundingClientRect().height;
   }
   const figures = [];
   for (const img of article.querySelectorAll('.cell_output img, .cell_output .animation')) {
@@ -571,12 +599,16 @@ def visit(browser, server: str, page: str, steps: set[str]) -> dict:
             figures = pg.evaluate(FIGURES, PHONE_WIDTH)
             if SHOTS:
                 # through the same DevTools session (playwright's own screenshot would reset the emulation)
+                # a JPEG is at most 65535 px tall (the API page on the phone is taller): in parts, -2, -3, …
                 height = pg.evaluate("() => document.documentElement.scrollHeight")
-                shot = cdp.send("Page.captureScreenshot", {
-                    "format": "jpeg", "quality": SHOT_QUALITY, "captureBeyondViewport": True,
-                    "clip": {"x": 0, "y": 0, "width": PHONE_WIDTH, "height": height, "scale": PHONE_SHOT_SCALE}})
                 PHONE_SHOTS.mkdir(parents=True, exist_ok=True)
-                (PHONE_SHOTS / f"{Path(page).name}.jpg").write_bytes(base64.b64decode(shot["data"]))
+                for k, top in enumerate(range(0, height, MAX_SHOT_HEIGHT)):
+                    shot = cdp.send("Page.captureScreenshot", {
+                        "format": "jpeg", "quality": SHOT_QUALITY, "captureBeyondViewport": True,
+                        "clip": {"x": 0, "y": top, "width": PHONE_WIDTH, "height": min(MAX_SHOT_HEIGHT, height - top),
+                                 "scale": PHONE_SHOT_SCALE}})
+                    name = Path(page).name + (f"-{k + 1}" if k else "")
+                    (PHONE_SHOTS / f"{name}.jpg").write_bytes(base64.b64decode(shot["data"]))
             return {"widths": widths, "culprits": culprits, "hints": hints, "clipped_math": clipped_math,
                     "figures": figures}
 

@@ -17,16 +17,50 @@ GD                653    0.01
 Momentum          168  0.0032
 >>> ">653</td>" in t._repr_html_()
 True
+
+On the page, a subscript or superscript written in the text (``θ_t``, ``V_(t−1)``, ``γ^40``) is set as one
+(:func:`typeset`); the plain-text view keeps it as written, and code such as ``weight_decay=λ`` is left alone.
+
+>>> typeset("J(θ_t) − J(θ*) and Σ_(i=1)^40 γ^(40−i), weight_decay=λ")
+'J(θ<sub>t</sub>) − J(θ*) and Σ<sub>i=1</sub><sup>40</sup> γ<sup>40−i</sup>, weight_decay=λ'
 """
 
 from __future__ import annotations
 
 import html
 import numbers
+import re
 from typing import Optional, Sequence
 
 #: how a missing value (``None``) is shown
 MISSING = "—"
+
+
+# a sub- or superscript follows a letter (Latin or Greek), a star, a closing bracket or a norm bar; it is one
+# group in parentheses, or a run of letters and digits (a subscript may be two indices, "t,j")
+_AFTER = r"(?<=[A-Za-z\u0370-\u03ff*)\]‖|0-9])"
+_SUB = re.compile(_AFTER + r"_(?:\(([^()]*)\)|([0-9A-Za-z\u0370-\u03ff]+(?:,[0-9A-Za-z\u0370-\u03ff]+)?))")
+_SUP = re.compile(_AFTER + r"\^(?:\(([^()]*)\)|([0-9A-Za-z\u0370-\u03ff−-]+))")
+# code, not math: an identifier of two words (lr_decay, weight_decay, initial_accumulator_value)
+_IDENTIFIER = re.compile(r"[A-Za-z]{2,}(?:_[A-Za-z0-9]+)*_[A-Za-z]{2,}")
+
+
+def typeset(text: str) -> str:
+    """HTML-escaped ``text`` with its written sub- and superscripts (``θ_t``, ``V_(t−1)``, ``β^t``) as
+    ``<sub>``/``<sup>``; identifiers such as ``weight_decay`` are kept as they are."""
+    out, last = [], 0
+    for m in _IDENTIFIER.finditer(text):
+        out.append(_typeset_math(text[last:m.start()]))
+        out.append(html.escape(m.group(0)))
+        last = m.end()
+    out.append(_typeset_math(text[last:]))
+    return "".join(out)
+
+
+def _typeset_math(text: str) -> str:
+    s = html.escape(text)
+    s = _SUP.sub(lambda m: f"<sup>{m.group(1) if m.group(1) is not None else m.group(2)}</sup>", s)
+    return _SUB.sub(lambda m: f"<sub>{m.group(1) if m.group(1) is not None else m.group(2)}</sub>", s)
 
 
 def _cell(value, fmt: Optional[str]) -> str:
@@ -100,17 +134,18 @@ class Table:
         style = {"l": "text-align: left", "r": "text-align: right"}
         parts = ['<div class="optlib-table"><table>']
         if self.caption:
-            parts.append(f"<caption>{esc(self.caption)}</caption>")
-        parts.append("<thead><tr>" + "".join(f'<th style="{style[a]}">{esc(h)}</th>'
+            parts.append(f"<caption>{typeset(self.caption)}</caption>")
+        parts.append("<thead><tr>" + "".join(f'<th style="{style[a]}">{typeset(h)}</th>'
                                              for h, a in zip(self.header, self.align)) + "</tr></thead>")
         parts.append("<tbody>")
         for r in self.rows:
-            parts.append("<tr>" + "".join(f"<td>{esc(c)}</td>" if a == "l" else
+            # text cells (row labels) are typeset; numbers are shown exactly as formatted
+            parts.append("<tr>" + "".join(f"<td>{typeset(c)}</td>" if a == "l" else
                                           f'<td style="{style[a]}">{esc(c)}</td>'
                                           for c, a in zip(r, self.align)) + "</tr>")
         parts.append("</tbody></table>")
         if self.notes:
-            parts.append(f'<p class="optlib-table-notes">{esc(self.notes)}</p>')
+            parts.append(f'<p class="optlib-table-notes">{typeset(self.notes)}</p>')
         parts.append("</div>")
         return "".join(parts)
 

@@ -340,6 +340,16 @@ RUNNING_HEADS = r"""(pt) => {
     if (!h) continue;
     const name = `reader-ch${k++}`;
     sec.style.page = name;
+    // the single page nests every chapter in the welcome page's section, each after an empty marker
+    // <span id="document-…"> (the target of links to the chapter): left between two chapters, that
+    // marker is a line of the welcome page's own named page, and Chromium gave it a page of its own, a
+    // blank page headed "About this book" at the end of every chapter. It moves into its chapter, as
+    // its first child (the links' target is still the chapter's start).
+    const marker = sec.previousElementSibling;
+    if (k > 1 && marker && marker.tagName === 'SPAN' && (marker.id || '').startsWith('document-')) {
+      sec.classList.add('reader-chapter');
+      sec.prepend(marker);
+    }
     const text = (h.dataset.readerText || h.textContent).replace(/#$/, '').trim();
     rules.push(`@page ${name} { @top-left { content: "${esc(text)}"; font: italic ${pt}pt "Book Sans", sans-serif; color: #333; } }`);
   }

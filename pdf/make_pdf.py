@@ -258,19 +258,30 @@ FIT_TO_COLUMN = r"""(shortCell) => {
   for (const cell of article.querySelectorAll('div.cell')) {
     if (cell.getBoundingClientRect().height <= shortCell) { cell.classList.add('reader-keep'); kept++; }
   }
-  for (const el of article.querySelectorAll('div.cell_input, div.cell_output, div.highlight, div.admonition, figure')) {
+  // (a table is unbreakable in the theme's print style: a long one jumped whole to the next page and
+  // left most of a page blank; in print only a short one is kept whole, a long one breaks between rows)
+  for (const el of article.querySelectorAll('div.cell_input, div.cell_output, div.highlight, div.admonition, figure, table')) {
     if (el.getBoundingClientRect().height <= shortCell) el.classList.add('reader-keep');
   }
   // a heading and the block after it share a page: together in one unbreakable box when that block
-  // is at most about half a page (a longer one may break; the heading's break-after: avoid holds then)
+  // is short (a longer one may break; the heading's break-after: avoid holds then). A one- or two-line
+  // lead-in ending in a colon ("The numbers of this chapter, in one place:") stays with what it
+  // introduces too, when that is short: else the heading and its lead-in ended a page and the table
+  // or cell they announce began the next.
   let joined = 0;
+  const height = el => el.getBoundingClientRect().height;
+  const block = el => el && el.tagName !== 'SECTION';
   for (const h of article.querySelectorAll('h2, h3, h4')) {
     const next = h.nextElementSibling;
-    if (!next || next.tagName === 'SECTION' || next.getBoundingClientRect().height > 1.6 * shortCell) continue;
+    if (!block(next) || height(next) > shortCell) continue;
+    const group = [h, next];
+    const after = next.nextElementSibling;
+    if (next.tagName === 'P' && height(next) < 60 && /:\s*$/.test(next.textContent)
+        && block(after) && height(after) <= shortCell) group.push(after);
     const wrap = document.createElement('div');
     wrap.className = 'reader-keep reader-with-next';
     h.before(wrap);
-    wrap.append(h, next);
+    wrap.append(...group);
     joined++;
   }
   const where = el => { const s = el.closest('section[id]'); return s ? '#' + s.id : '(top)'; };

@@ -387,6 +387,33 @@ def running_heads(entries: list, pages: dict, n_pages: int) -> list:
     return out
 
 
+def browser_env(html_dir: Path, environ=None) -> dict:
+    """The environment Chromium prints in: ``environ`` (default os.environ) without the machine's
+    fontconfig, and a fontconfig that sees only the book's fonts, copied into ``html_dir``
+    (pdf/fonts.py). tests/test_pdf.py prints a page with it, with and without the Noto fonts."""
+    import fonts
+
+    font_dir = fonts.install(html_dir)
+    env = {k: v for k, v in (os.environ if environ is None else environ).items()
+           if k not in ("FONTCONFIG_FILE", "FONTCONFIG_PATH")}
+    env.update(fonts.fontconfig_env(font_dir, html_dir.parent))
+    return env
+
+
+def use_book_fonts(page) -> None:
+    """Set every text of the loaded ``page`` in the book's fonts (@font-face, pdf/fonts.py) and wait
+    until they are loaded."""
+    import fonts
+
+    page.add_style_tag(content=fonts.font_face_css())
+    page.evaluate("""async () => {
+      for (const f of ['400 16px "Book Sans"', '700 16px "Book Sans"', 'italic 400 16px "Book Sans"',
+                       'italic 700 16px "Book Sans"', '400 16px "Book Mono"', '700 16px "Book Mono"'])
+        await document.fonts.load(f);
+      await document.fonts.ready;
+    }""")
+
+
 def print_pdf(html_dir: Path, out: Path) -> dict:
     """Print the single page of ``html_dir`` to ``out`` with Chromium; return what was seen.
 
@@ -397,17 +424,13 @@ def print_pdf(html_dir: Path, out: Path) -> dict:
     """
     from playwright.sync_api import sync_playwright
 
-    import fonts
-
     page_file = html_dir / "_print.html"
     shutil.copy2(html_dir / "book" / "index.html", page_file)
     # the reader's style and script as they are now (the same files the build copied; with
     # --skip-build an older build is printed with the current ones)
     for name in ("reader.css", "reader.js"):
         shutil.copy2(Path(__file__).resolve().parent / "static" / name, html_dir / "_static" / name)
-    font_dir = fonts.install(html_dir)
-    env = {k: v for k, v in os.environ.items() if k not in ("FONTCONFIG_FILE", "FONTCONFIG_PATH")}
-    env.update(fonts.fontconfig_env(font_dir, html_dir.parent))
+    env = browser_env(html_dir)
     server, base = serve(html_dir)
     outside: list[str] = []
     errors: list[str] = []
@@ -428,13 +451,7 @@ def print_pdf(html_dir: Path, out: Path) -> dict:
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(f"{base}/{page_file.name}", wait_until="load", timeout=900_000)
             seen = page.evaluate(WAIT_FOR_PAGE)
-            page.add_style_tag(content=fonts.font_face_css())
-            page.evaluate("""async () => {
-              for (const f of ['400 16px "Book Sans"', '700 16px "Book Sans"', 'italic 400 16px "Book Sans"',
-                               'italic 700 16px "Book Sans"', '400 16px "Book Mono"', '700 16px "Book Mono"'])
-                await document.fonts.load(f);
-              await document.fonts.ready;
-            }""")
+            use_book_fonts(page)
             page.emulate_media(media="print")
             # the print layout's column: A4 less the margins, as page.pdf lays it out
             page.set_viewport_size({"width": 687, "height": 1000})

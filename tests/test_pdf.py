@@ -459,3 +459,84 @@ def test_pdf_fonts_are_the_books(reader):
     body = used.get("DejaVuSans", 0)
     assert body >= 0.8 * len(reader.pages), (
         f"the body font DejaVu Sans is on only {body} of {len(reader.pages)} pages; fonts used: {used}")
+
+
+# ------------------------------------------------------------------ the same book on every machine
+NO_NOTO = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
+<fontconfig><include ignore_missing="yes">/etc/fonts/fonts.conf</include>
+<selectfont><rejectfont><glob>/usr/share/fonts/truetype/noto/*</glob><glob>/usr/share/fonts/opentype/noto/*</glob>
+</rejectfont></selectfont></fontconfig>
+"""
+
+
+def _print_sample(html_dir: Path, environ: dict) -> Path:
+    """One page of body text, code and the notes' Arabic sentence, printed as pdf/make_pdf.py prints the
+    book (its browser environment and its fonts) by a Chromium started in ``environ``."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "pdf"))
+    import make_pdf
+    from playwright.sync_api import sync_playwright
+
+    env = make_pdf.browser_env(html_dir, environ)
+    server, base = make_pdf.serve(html_dir)
+    out = html_dir / f"sample-{len(list(html_dir.glob('sample-*.pdf')))}.pdf"
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=make_pdf.chromium(), args=make_pdf.CHROMIUM_ARGS, env=env)
+            page = browser.new_page()
+            page.goto(f"{base}/index.html", wait_until="load")
+            make_pdf.use_book_fonts(page)
+            page.emulate_media(media="print")
+            out.write_bytes(page.pdf(format="A4"))
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    return out
+
+
+def test_pdf_fonts_do_not_depend_on_the_machine(tmp_path):
+    """A page printed as the book is, once with the machine's fonts (the Noto fonts where they are
+    installed, as on Ubuntu's and Fedora's desktops) and once with the Noto fonts hidden from fontconfig
+    (a FONTCONFIG_FILE that rejects them): both embed the same fonts, the book's DejaVu only, and give
+    the same text, the Arabic sentence in its logical order. On a machine with Noto, a print that lets
+    the system's fonts in sets the body in Noto Sans and fails here; the whole book is checked by
+    test_pdf_fonts_are_the_books."""
+    import os
+    import sys
+
+    sys.path.insert(0, str(ROOT / "pdf"))
+    from browser import MISSING, chromium
+    from fonts import POSTSCRIPT_NAMES
+
+    if not chromium():
+        if os.environ.get("CI"):
+            pytest.fail(MISSING)
+        pytest.skip(MISSING)
+    pypdf = pytest.importorskip("pypdf")
+
+    html_dir = tmp_path / "html"
+    html_dir.mkdir()
+    arabic = _arabic_sentence()
+    (html_dir / "index.html").write_text(
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>sample</title></head><body>'
+        "<h2>1. Gradient descent, the baseline</h2><p>Gradient descent takes a step against the gradient, "
+        "θ<sub>t</sub> = θ<sub>t−1</sub> − α g<sub>t</sub>, with <b>bold</b> and <i>italic</i> words.</p>"
+        "<pre><code>traj = optlib.run(optlib.GD(lr=0.1), problem)  # κ = 10</code></pre>"
+        f'<div dir="rtl" lang="ar">{arabic}</div></body></html>', encoding="utf-8")
+    conf = tmp_path / "no-noto.conf"
+    conf.write_text(NO_NOTO, encoding="utf-8")
+    machine = {k: v for k, v in os.environ.items() if k not in ("FONTCONFIG_FILE", "FONTCONFIG_PATH")}
+    runs = {}
+    for name, environ in (("machine's fonts", machine), ("Noto hidden", dict(machine, FONTCONFIG_FILE=str(conf)))):
+        reader = pypdf.PdfReader(str(_print_sample(html_dir, environ)))
+        runs[name] = (_fonts(reader), _squash("".join(p.extract_text() for p in reader.pages)))
+    for name, (used, text) in runs.items():
+        foreign = sorted(n for n in used if n not in POSTSCRIPT_NAMES)
+        assert not foreign, f"with the {name}, the page embeds fonts the book does not bring: {foreign}"
+        assert _squash(arabic) in text, f"with the {name}, the Arabic sentence is not in logical order"
+        assert "DejaVuSans" in used and "DejaVuSansMono" in used, f"with the {name}: fonts {used}"
+    (a, ta), (b, tb) = runs.values()
+    assert set(a) == set(b) and ta == tb, f"the page differs with and without the Noto fonts: {runs}"

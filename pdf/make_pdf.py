@@ -146,6 +146,12 @@ PRINT_BOOK = r"""() => {
     }
     chapter.append(sec);
   }
+  // links to the welcome page itself (#document-book/index: the single page has no such target, it is
+  // the page) were dead in the PDF: they go to its section, the preface
+  const preface = article.querySelector('section[id]');
+  for (const a of article.querySelectorAll('a[href="#document-book/index"]')) {
+    if (preface) { a.setAttribute('href', '#' + preface.id); done.links++; }
+  }
   // links that say where something is on the screen ("below", "above", "the welcome page") say the page
   for (const a of article.querySelectorAll('a[href^="#"]')) {
     const word = a.textContent.trim();
@@ -163,6 +169,10 @@ PRINT_BOOK = r"""() => {
     refs.push([id, '']);
     done.refs++;
   }
+  // links inside the book whose target is not in it (dead in the PDF)
+  done.dead = [...article.querySelectorAll('a[href^="#"]')]
+      .filter(a => a.getAttribute('href').length > 1 && !document.getElementById(decodeURIComponent(a.getAttribute('href').slice(1))))
+      .map(a => `${a.getAttribute('href')} (${a.textContent.trim().slice(0, 40)})`).slice(0, 10);
   // what is still drawn as a control: carets, summaries of folded parts (none in print)
   done.carets = [...article.querySelectorAll('button.toggle-button, .tb-icon, details > summary, button')]
       .filter(e => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden')

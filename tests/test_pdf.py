@@ -364,6 +364,13 @@ def test_pdf_page_numbers_and_running_heads(book_pdf, pages_text):
     assert not headless, f"pages without their running head: {headless[:10]}"
 
 
+def test_pdf_links_inside_the_book_have_their_target(book_pdf):
+    """Every link of the book to a place in it has its target in the PDF (make_pdf.py lists those whose
+    target is not in the single page: the links to the welcome page were dead in the PDF)."""
+    dead = _report(book_pdf)["book"]["dead"]
+    assert dead == [], f"links in the PDF that go nowhere: {dead}"
+
+
 def _page_fill(reader, index: int) -> float:
     """How much of the text area (A4 less the 16 mm margins) page ``index`` uses, from the top of its
     first text or image to the bottom of its last (pypdf's content-stream visitor)."""

@@ -424,6 +424,28 @@ def use_book_fonts(page) -> None:
     }""")
 
 
+def print_page(html_dir: Path, name: str, out: Path) -> None:
+    """Print the page ``name`` of ``html_dir`` to ``out`` as the book is printed (its browser
+    environment and fonts), nothing else: tests/test_pdf.py prints a sample page with it, in a
+    process started with and without the Noto fonts."""
+    from playwright.sync_api import sync_playwright
+
+    env = browser_env(html_dir)
+    server, base = serve(html_dir)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS, env=env)
+            page = browser.new_page()
+            page.goto(f"{base}/{name}", wait_until="load")
+            use_book_fonts(page)
+            page.emulate_media(media="print")
+            out.write_bytes(page.pdf(format="A4"))
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def print_pdf(html_dir: Path, out: Path) -> dict:
     """Print the single page of ``html_dir`` to ``out`` with Chromium; return what was seen.
 

@@ -477,30 +477,21 @@ NO_NOTO = """<?xml version="1.0"?>
 """
 
 
+_PRINT_PAGE = ("import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); import make_pdf; "
+               "make_pdf.print_page(Path(sys.argv[2]), 'index.html', Path(sys.argv[3]))")
+
+
 def _print_sample(html_dir: Path, environ: dict) -> Path:
-    """One page of body text, code and the notes' Arabic sentence, printed as pdf/make_pdf.py prints the
-    book (its browser environment and its fonts) by a Chromium started in ``environ``."""
+    """The page index.html of ``html_dir`` printed by pdf/make_pdf.py's print_page (the book's browser
+    environment and fonts) in a fresh process whose environment is ``environ`` (a process of its own:
+    this one may already drive a browser through playwright's sync API, which allows one per thread)."""
+    import subprocess
     import sys
 
-    sys.path.insert(0, str(ROOT / "pdf"))
-    import make_pdf
-    from playwright.sync_api import sync_playwright
-
-    env = make_pdf.browser_env(html_dir, environ)
-    server, base = make_pdf.serve(html_dir)
     out = html_dir / f"sample-{len(list(html_dir.glob('sample-*.pdf')))}.pdf"
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=make_pdf.chromium(), args=make_pdf.CHROMIUM_ARGS, env=env)
-            page = browser.new_page()
-            page.goto(f"{base}/index.html", wait_until="load")
-            make_pdf.use_book_fonts(page)
-            page.emulate_media(media="print")
-            out.write_bytes(page.pdf(format="A4"))
-            browser.close()
-    finally:
-        server.shutdown()
-        server.server_close()
+    proc = subprocess.run([sys.executable, "-c", _PRINT_PAGE, str(ROOT / "pdf"), str(html_dir), str(out)],
+                          env=environ, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and out.is_file(), f"printing the sample failed:\n{proc.stderr[-2000:]}"
     return out
 
 

@@ -371,13 +371,6 @@ def test_pdf_links_inside_the_book_have_their_target(book_pdf):
     assert dead == [], f"links in the PDF that go nowhere: {dead}"
 
 
-def _page_fill(reader, index: int) -> float:
-    """How much of the text area (A4 less the 16 mm margins) page ``index`` uses, from the top of its
-    first text or image to the bottom of its last (pypdf's content-stream visitor)."""
-    ys, height, margin = _marks(reader, index)
-    return (max(ys) - min(ys)) / (height - 2 * margin) if ys else 0.0
-
-
 def _marks(reader, index: int) -> tuple[list, float, float]:
     """The heights (PDF points) of the text and images of page ``index`` inside its text area (not the
     running head or page number in the margins), the page's height and its margin."""
@@ -400,11 +393,17 @@ def _marks(reader, index: int) -> tuple[list, float, float]:
     return [y for y in ys if margin - 20 < y < height - margin + 20], height, margin
 
 
+@pytest.fixture(scope="module")
+def page_marks(reader) -> list:
+    """_marks of every page, once for the tests that measure how full the pages are (~20 s)."""
+    return [_marks(reader, index) for index in range(len(reader.pages))]
+
+
 #: a page filled less than this is a hole in the book, unless it ends a chapter
 MIN_FILL = 0.15
 
 
-def test_pdf_no_near_empty_pages(book_pdf, reader):
+def test_pdf_no_near_empty_pages(book_pdf, reader, page_marks):
     """No page but the last of a chapter (the page before a chapter's first, or the book's last) is
     filled under MIN_FILL: what leaves a page nearly empty is a web-only line moved to a page of its own,
     or a block too tall for the rest of the page. A chapter's last page holds some of its text: no
@@ -415,13 +414,36 @@ def test_pdf_no_near_empty_pages(book_pdf, reader):
     empty = []
     for index in range(first_text - 1, len(reader.pages)):
         if index + 1 in ends:
-            if not _marks(reader, index)[0]:
+            if not page_marks[index][0]:
                 empty.append(f"p. {index + 1}: blank")
             continue
-        fill = _page_fill(reader, index)
+        ys, height, margin = page_marks[index]
+        fill = (max(ys) - min(ys)) / (height - 2 * margin) if ys else 0.0
         if fill < MIN_FILL:
             empty.append(f"p. {index + 1}: {fill:.0%}")
     assert not empty, f"pages blank, or filled under {MIN_FILL:.0%} (not a chapter's last): {empty[:12]}"
+
+
+#: the most of a page's text area that may stay empty at its foot, but on a chapter's last page: more is
+#: a block that cannot break moved whole to the next page (a tall figure leaves up to half a page)
+MAX_FOOT_GAP = 0.6
+
+
+def test_pdf_no_page_left_half_empty_by_a_block(book_pdf, reader, page_marks):
+    """No page but a chapter's last ends with more than MAX_FOOT_GAP of its text area empty: a long
+    table or box that the theme's print style keeps whole (break-inside: avoid) jumped to the next page
+    and left most of this one blank (p. 42, 79 %, before tables and boxes could break)."""
+    starts = set(_report(book_pdf)["chapter_pages"])
+    ends = {p - 1 for p in starts} | {len(reader.pages)}
+    gaps = []
+    for index in range(min(starts or {2}) - 1, len(reader.pages)):
+        ys, height, margin = page_marks[index]
+        if index + 1 in ends or not ys:
+            continue
+        gap = (min(ys) - margin) / (height - 2 * margin)
+        if gap > MAX_FOOT_GAP:
+            gaps.append(f"p. {index + 1}: {gap:.0%}")
+    assert not gaps, f"pages whose foot is more than {MAX_FOOT_GAP:.0%} empty (not a chapter's last): {gaps[:12]}"
 
 
 def test_pdf_solutions_at_the_end_of_each_chapter(reader, pages_text):

@@ -146,6 +146,12 @@ PRINT_BOOK = r"""() => {
     }
     chapter.append(sec);
   }
+  // links to the welcome page itself (#document-book/index: the single page has no such target, it is
+  // the page) were dead in the PDF: they go to its section, the preface
+  const preface = article.querySelector('section[id]');
+  for (const a of article.querySelectorAll('a[href="#document-book/index"]')) {
+    if (preface) { a.setAttribute('href', '#' + preface.id); done.links++; }
+  }
   // links that say where something is on the screen ("below", "above", "the welcome page") say the page
   for (const a of article.querySelectorAll('a[href^="#"]')) {
     const word = a.textContent.trim();
@@ -163,6 +169,10 @@ PRINT_BOOK = r"""() => {
     refs.push([id, '']);
     done.refs++;
   }
+  // links inside the book whose target is not in it (dead in the PDF)
+  done.dead = [...article.querySelectorAll('a[href^="#"]')]
+      .filter(a => a.getAttribute('href').length > 1 && !document.getElementById(decodeURIComponent(a.getAttribute('href').slice(1))))
+      .map(a => `${a.getAttribute('href')} (${a.textContent.trim().slice(0, 40)})`).slice(0, 10);
   // what is still drawn as a control: carets, summaries of folded parts (none in print)
   done.carets = [...article.querySelectorAll('button.toggle-button, .tb-icon, details > summary, button')]
       .filter(e => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden')
@@ -258,19 +268,30 @@ FIT_TO_COLUMN = r"""(shortCell) => {
   for (const cell of article.querySelectorAll('div.cell')) {
     if (cell.getBoundingClientRect().height <= shortCell) { cell.classList.add('reader-keep'); kept++; }
   }
-  for (const el of article.querySelectorAll('div.cell_input, div.cell_output, div.highlight, div.admonition, figure')) {
+  // (a table is unbreakable in the theme's print style: a long one jumped whole to the next page and
+  // left most of a page blank; in print only a short one is kept whole, a long one breaks between rows)
+  for (const el of article.querySelectorAll('div.cell_input, div.cell_output, div.highlight, div.admonition, figure, table')) {
     if (el.getBoundingClientRect().height <= shortCell) el.classList.add('reader-keep');
   }
   // a heading and the block after it share a page: together in one unbreakable box when that block
-  // is at most about half a page (a longer one may break; the heading's break-after: avoid holds then)
+  // is short (a longer one may break; the heading's break-after: avoid holds then). A one- or two-line
+  // lead-in ending in a colon ("The numbers of this chapter, in one place:") stays with what it
+  // introduces too, when that is short: else the heading and its lead-in ended a page and the table
+  // or cell they announce began the next.
   let joined = 0;
+  const height = el => el.getBoundingClientRect().height;
+  const block = el => el && el.tagName !== 'SECTION';
   for (const h of article.querySelectorAll('h2, h3, h4')) {
     const next = h.nextElementSibling;
-    if (!next || next.tagName === 'SECTION' || next.getBoundingClientRect().height > 1.6 * shortCell) continue;
+    if (!block(next) || height(next) > shortCell) continue;
+    const group = [h, next];
+    const after = next.nextElementSibling;
+    if (next.tagName === 'P' && height(next) < 60 && /:\s*$/.test(next.textContent)
+        && block(after) && height(after) <= shortCell) group.push(after);
     const wrap = document.createElement('div');
     wrap.className = 'reader-keep reader-with-next';
     h.before(wrap);
-    wrap.append(h, next);
+    wrap.append(...group);
     joined++;
   }
   const where = el => { const s = el.closest('section[id]'); return s ? '#' + s.id : '(top)'; };
@@ -340,6 +361,16 @@ RUNNING_HEADS = r"""(pt) => {
     if (!h) continue;
     const name = `reader-ch${k++}`;
     sec.style.page = name;
+    // the single page nests every chapter in the welcome page's section, each after an empty marker
+    // <span id="document-…"> (the target of links to the chapter): left between two chapters, that
+    // marker is a line of the welcome page's own named page, and Chromium gave it a page of its own, a
+    // blank page headed "About this book" at the end of every chapter. It moves into its chapter, as
+    // its first child (the links' target is still the chapter's start).
+    const marker = sec.previousElementSibling;
+    if (k > 1 && marker && marker.tagName === 'SPAN' && (marker.id || '').startsWith('document-')) {
+      sec.classList.add('reader-chapter');
+      sec.prepend(marker);
+    }
     const text = (h.dataset.readerText || h.textContent).replace(/#$/, '').trim();
     rules.push(`@page ${name} { @top-left { content: "${esc(text)}"; font: italic ${pt}pt "Book Sans", sans-serif; color: #333; } }`);
   }
@@ -366,6 +397,55 @@ def running_heads(entries: list, pages: dict, n_pages: int) -> list:
     return out
 
 
+def browser_env(html_dir: Path, environ=None) -> dict:
+    """The environment Chromium prints in: ``environ`` (default os.environ) without the machine's
+    fontconfig, and a fontconfig that sees only the book's fonts, copied into ``html_dir``
+    (pdf/fonts.py). tests/test_pdf.py prints a page with it, with and without the Noto fonts."""
+    import fonts
+
+    font_dir = fonts.install(html_dir)
+    env = {k: v for k, v in (os.environ if environ is None else environ).items()
+           if k not in ("FONTCONFIG_FILE", "FONTCONFIG_PATH")}
+    env.update(fonts.fontconfig_env(font_dir, html_dir.parent))
+    return env
+
+
+def use_book_fonts(page) -> None:
+    """Set every text of the loaded ``page`` in the book's fonts (@font-face, pdf/fonts.py) and wait
+    until they are loaded."""
+    import fonts
+
+    page.add_style_tag(content=fonts.font_face_css())
+    page.evaluate("""async () => {
+      for (const f of ['400 16px "Book Sans"', '700 16px "Book Sans"', 'italic 400 16px "Book Sans"',
+                       'italic 700 16px "Book Sans"', '400 16px "Book Mono"', '700 16px "Book Mono"'])
+        await document.fonts.load(f);
+      await document.fonts.ready;
+    }""")
+
+
+def print_page(html_dir: Path, name: str, out: Path) -> None:
+    """Print the page ``name`` of ``html_dir`` to ``out`` as the book is printed (its browser
+    environment and fonts), nothing else: tests/test_pdf.py prints a sample page with it, in a
+    process started with and without the Noto fonts."""
+    from playwright.sync_api import sync_playwright
+
+    env = browser_env(html_dir)
+    server, base = serve(html_dir)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS, env=env)
+            page = browser.new_page()
+            page.goto(f"{base}/{name}", wait_until="load")
+            use_book_fonts(page)
+            page.emulate_media(media="print")
+            out.write_bytes(page.pdf(format="A4"))
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def print_pdf(html_dir: Path, out: Path) -> dict:
     """Print the single page of ``html_dir`` to ``out`` with Chromium; return what was seen.
 
@@ -376,17 +456,13 @@ def print_pdf(html_dir: Path, out: Path) -> dict:
     """
     from playwright.sync_api import sync_playwright
 
-    import fonts
-
     page_file = html_dir / "_print.html"
     shutil.copy2(html_dir / "book" / "index.html", page_file)
     # the reader's style and script as they are now (the same files the build copied; with
     # --skip-build an older build is printed with the current ones)
     for name in ("reader.css", "reader.js"):
         shutil.copy2(Path(__file__).resolve().parent / "static" / name, html_dir / "_static" / name)
-    font_dir = fonts.install(html_dir)
-    env = {k: v for k, v in os.environ.items() if k not in ("FONTCONFIG_FILE", "FONTCONFIG_PATH")}
-    env.update(fonts.fontconfig_env(font_dir, html_dir.parent))
+    env = browser_env(html_dir)
     server, base = serve(html_dir)
     outside: list[str] = []
     errors: list[str] = []
@@ -407,13 +483,7 @@ def print_pdf(html_dir: Path, out: Path) -> dict:
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(f"{base}/{page_file.name}", wait_until="load", timeout=900_000)
             seen = page.evaluate(WAIT_FOR_PAGE)
-            page.add_style_tag(content=fonts.font_face_css())
-            page.evaluate("""async () => {
-              for (const f of ['400 16px "Book Sans"', '700 16px "Book Sans"', 'italic 400 16px "Book Sans"',
-                               'italic 700 16px "Book Sans"', '400 16px "Book Mono"', '700 16px "Book Mono"'])
-                await document.fonts.load(f);
-              await document.fonts.ready;
-            }""")
+            use_book_fonts(page)
             page.emulate_media(media="print")
             # the print layout's column: A4 less the margins, as page.pdf lays it out
             page.set_viewport_size({"width": 687, "height": 1000})

@@ -58,7 +58,8 @@ def watch(ctx) -> dict:
     log = {"requests": [], "foreign": []}
 
     def off_host(url: str) -> bool:
-        return not url.startswith(("data:", "blob:")) and urllib.parse.urlparse(url).hostname != LOCAL
+        # data:, blob: and file: (the page opened from the disk) never leave the machine
+        return not url.startswith(("data:", "blob:", "file:")) and urllib.parse.urlparse(url).hostname != LOCAL
 
     def on_request(req):
         log["requests"].append(req.url)
@@ -106,7 +107,7 @@ def open_live(page, base: str, notebook: str, timeout: float = 180) -> dict:
     t0 = time.time()
     page.goto(f"{base}/lite/notebooks/index.html?path={notebook}", wait_until="load")
     page.wait_for_function(f"() => window.jupyterapp && {_NB} && {_NB}.sessionContext && {_NB}.content"
-                           f" && {_NB}.content.widgets.length > 0", timeout=timeout * 1000, polling=100)
+                           f" && {_NB}.context.isReady && {_NB}.content.widgets.length > 0", timeout=timeout * 1000, polling=100)
     shown = time.time() - t0
     page.wait_for_function(f"""() => {{ const s = {_NB}.sessionContext.session;
         return s && s.kernel && s.kernel.status === 'idle' && s.kernel.connectionStatus === 'connected'; }}""",

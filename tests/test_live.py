@@ -189,8 +189,10 @@ def test_chapter_one_live(html, chromium):
         with ctx.expect_page() as reopened:
             page.locator("button.live-reset").click()
         fresh = reopened.value
+        # the notebook view exists before its file is read (one empty cell): wait for the document
         fresh.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
-                                " && window.jupyterapp.shell.currentWidget.content"
+                                " && window.jupyterapp.shell.currentWidget.context"
+                                " && window.jupyterapp.shell.currentWidget.context.isReady"
                                 " && window.jupyterapp.shell.currentWidget.content.widgets.length > 0",
                                 timeout=120_000)
         first = fresh.evaluate("() => window.jupyterapp.shell.currentWidget.content.widgets[0].model"

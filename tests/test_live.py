@@ -98,6 +98,7 @@ def test_lock_is_npms_official(html, tmp_path):
     served = {p.name for p in folder.iterdir() if p.is_file() and p.name not in build.CORE_FILES
               and p.name != "pyodide-lock.json"}
     listed = set()
+    kernel = {build.canon(n) for n, _, _ in build.KERNEL_WHEELS}
     checked_official = 0
     for name, entry in lock["packages"].items():
         path = folder / entry["file_name"]
@@ -115,6 +116,11 @@ def test_lock_is_npms_official(html, tmp_path):
             assert digest == _sha256(pypi.read_bytes()), f"{entry['file_name']} is not the pinned PyPI wheel"
         elif name == "optlib":
             assert entry["imports"] == ["optlib"] and set(build.OPTLIB_DEPENDS) <= set(entry["depends"])
+        elif name in kernel:
+            # the kernel's own wheel: the very file the pinned kernel extension serves to its piplite
+            theirs = html / "lite" / "extensions" / "@jupyterlite" / "pyodide-kernel-extension" / "static" / "pypi"
+            assert digest == _sha256((theirs / entry["file_name"]).read_bytes()), \
+                f"{entry['file_name']} is not the kernel extension's own wheel"
         else:
             ref = official["packages"][name]
             assert (entry["file_name"], entry["sha256"]) == (ref["file_name"], ref["sha256"]), \
@@ -123,7 +129,25 @@ def test_lock_is_npms_official(html, tmp_path):
     assert served <= listed, f"served but in no lock entry (unverified): {sorted(served - listed)}"
     # the closure of what the kernel and the chapters need, every one from the official lock
     assert checked_official == len(build.closure(official, build.PYODIDE_PACKAGES))
-    assert {"numpy", "matplotlib", "ipython", "optlib", "ipywidgets", "comm", "sympy"} <= set(lock["packages"])
+    assert {"numpy", "matplotlib", "ipython", "optlib", "ipywidgets", "comm", "sympy"} | kernel \
+        <= set(lock["packages"])
+    # what the kernel has Pyodide load as it starts is all in the lock (a missing one stops the start)
+    cfg = json.loads((html / "lite" / "jupyter-lite.json").read_text())["jupyter-config-data"]
+    preload = cfg["litePluginSettings"]["@jupyterlite/pyodide-kernel-extension:kernel"]["loadPyodideOptions"]
+    assert {build.canon(n) for n in preload["packages"]} <= set(lock["packages"])
+
+
+def test_live_part_within_budget(html):
+    """What the live part adds to the site (its lite/ folder, as served) stays within live.BUDGET_MB, and it
+    serves no source maps and not ssl, which the kernel no longer installs at its start, nor its openssl."""
+    files = [p for p in (html / "lite").rglob("*") if p.is_file()]
+    size = sum(p.stat().st_size for p in files)
+    assert size <= live.BUDGET_MB * 1e6, \
+        f"the live part is {size / 1e6:.1f} MB ({len(files)} files), over its budget of {live.BUDGET_MB:g} MB"
+    assert not [p for p in files if p.suffix == ".map"], "source maps are served"
+    skipped = [p.name for p in (html / "lite" / "static" / "pyodide").iterdir()
+               if p.name.split("-")[0] in ("ssl", "openssl")]
+    assert not skipped, f"served though the kernel no longer installs them: {skipped}"
 
 
 def _pick(page) -> list:

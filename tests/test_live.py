@@ -1,8 +1,8 @@
 """The chapters live in the website itself (JupyterLite + Pyodide), tested in headless Chromium, offline.
 
 The built site (the ``site`` fixture of conftest.py: ``make book``'s build when its stamp is current) is
-served on 127.0.0.1 (book/_live/serve.py); every request is logged and any request to another host is
-aborted and fails the test (the browser resolves no other name either).
+served on 127.0.0.1 (book/_live/serve.py); every request is logged and any request to another host
+fails the test (none can leave: the browser resolves no other name, and its proxy is a closed port).
 
 * ``test_lock_is_npms_official``: every Pyodide wheel the site serves has the sha256 that npm
   ``pyodide@0.27.7``'s own ``pyodide-lock.json`` gives it (that tarball re-checked against npm's pinned

@@ -10,9 +10,12 @@ live" page, ``lite/notebooks/index.html?path=<notebook>``. Every request is logg
 * the chapter's imports: its first code cell (``import optlib``, numpy, matplotlib, …: the wheels load and
   matplotlib builds its font list);
 * Run All to the first widget: every cell from the top to the first widget's cell, then its first figure;
-* slider move → new figure: the slider's handle focused and End/Home pressed (ipywidgets' slider moves its
-  handle to the end with them, in headless Chromium as in a browser), until the new picture is in the widget
-  and decoded (benchmarks/e2e.py's watch); median and p95 per widget;
+* slider move → new figure, by the keyboard: the slider's handle focused and End/Home pressed (ipywidgets'
+  slider moves its handle to the end with them; the arrow keys do not move it in JupyterLite's notebook),
+  until the new picture is in the widget and decoded (benchmarks/e2e.py's watch); median and p95 per
+  widget. End and Home come back to values drawn before, whose runs the widget keeps;
+* slider drag → new figure: the handle dragged with the mouse to a place of its track not visited before
+  (drag_sliders), from the press to the new picture: the runs of a value not drawn before;
 * the write-it-yourself check: the cell that calls ``optlib.exercises.check`` on the chapter's first
   (wrong) attempt, until its ✗ diagnosis is shown.
 
@@ -211,6 +214,57 @@ def time_sliders(page, index: int, moves: int) -> tuple:
     return times, lost
 
 
+#: e2e's watch, started by a press of the mouse as well as by a key
+_ARM_DRAG = _ARM.replace("document.addEventListener('keydown', onKey, true);",
+                         "document.addEventListener('keydown', onKey, true);"
+                         " document.addEventListener('pointerdown', onKey, true);")
+assert _ARM_DRAG != _ARM
+
+
+def drag(page, index: int, slider: int, fraction: float, timeout: float = 15) -> tuple:
+    """Drag the handle of slider ``slider`` of cell ``index`` with the mouse to ``fraction`` of its track;
+    (seconds from the press until the new figure is shown or None, whether the value changed)."""
+    box = page.evaluate(f"""([i, k]) => {{ const s = {_NB}.content.widgets[i].node
+        .querySelectorAll('.widget-slider')[k];
+        s.scrollIntoView({{block: 'center'}});
+        const h = s.querySelector('.noUi-handle').getBoundingClientRect(),
+              t = s.querySelector('.noUi-target').getBoundingClientRect();
+        return {{hx: h.x + h.width / 2, hy: h.y + h.height / 2, tx: t.x, tw: t.width,
+                 now: s.querySelector('.noUi-handle').getAttribute('aria-valuenow')}}; }}""", [index, slider])
+    page.evaluate(_ARM_DRAG, [index, timeout * 1000])
+    page.mouse.move(box["hx"], box["hy"])
+    page.mouse.down()
+    page.mouse.move(box["tx"] + fraction * box["tw"], box["hy"])
+    page.mouse.up()
+    now = page.evaluate(f"""([i, k]) => {_NB}.content.widgets[i].node.querySelectorAll('.widget-slider')[k]
+        .querySelector('.noUi-handle').getAttribute('aria-valuenow')""", [index, slider])
+    if now == box["now"]:
+        return None, False
+    ms = page.evaluate("() => window.__bench")
+    return (None if ms is None else ms / 1000), True
+
+
+def drag_sliders(page, index: int, moves: int) -> tuple:
+    """``moves`` drags of the widget's handles in turn, each to a place on its track not visited before
+    (the golden-ratio sequence), so each asks for a value the widget has not drawn: its runs are made then,
+    unless the kernel prepared them in its idle time (it prepares the steps next to the last value only)."""
+    found = sliders(page, index)
+    times, lost, unmoved = [], 0, 0
+    for n in range(moves):
+        s = found[n % len(found)]
+        fraction = 0.05 + 0.9 * ((0.5 + (n // len(found) + 1) * 0.6180339887) % 1)
+        t, moved = drag(page, index, s["k"], fraction)
+        if not moved:
+            unmoved += 1
+        elif t is None:
+            lost += 1
+        else:
+            times.append(t)
+        wait_idle(page)
+        time.sleep(0.15)
+    return times, lost, unmoved
+
+
 def _summary(xs) -> dict:
     return {"n": len(xs), "median_s": statistics.median(xs) if xs else float("nan"),
             "p95_s": _quantile(xs, 0.95) if xs else float("nan")}
@@ -234,6 +288,8 @@ def measure_chapter(ctx, base: str, notebook: str, call: str, moves: int) -> dic
     page.wait_for_timeout(1500)          # the widget prepares the next runs while the student reads
     times, lost = time_sliders(page, widget, moves)
     res["slider"] = dict(_summary(times), lost=lost)
+    times, lost, unmoved = drag_sliders(page, widget, moves)
+    res["drag"] = dict(_summary(times), lost=lost, unmoved=unmoved)
     try:
         check = first_cell(page, "exercises.check(")
         ran = [run_cell(page, i) for i in code if widget < i < check]

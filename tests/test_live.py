@@ -8,14 +8,17 @@ fails the test (none can leave: the browser resolves no other name, and its prox
   ``pyodide@0.27.7``'s own ``pyodide-lock.json`` gives it (that tarball re-checked against npm's pinned
   integrity), the core files are the npm package's bytes, and the added wheels (ipywidgets, comm, sympy,
   mpmath: PyPI's, pinned in book/_live/build.py, sympy's and mpmath's served without their tests; optlib:
-  built from this repository) are those files; nothing else is served.
+  built from this repository; piplite, ipykernel, pyodide_kernel: the kernel extension's own files;
+  matplotlib's font list: made from the served matplotlib wheel) are those files; nothing else is served.
+* ``test_live_part_within_budget``: the lite folder within live.BUDGET_MB, no source maps, no ssl.
 * ``test_chapter_one_live``: chapter 1's "Run this chapter live" link opens its notebook with the stored
-  outputs; the kernel starts; the set-up cell, the cells the slider needs and the slider's cell run without an
-  error; End on the slider's handle (the keyboard) gives a new figure; the chapter's write-it-yourself check
-  run on its first (wrong) attempt shows its ✗ diagnosis; a saved edit stays, and "Reset my changes" brings
-  the chapter back as the book stores it; opened from file://, the page says how to run it live.
-* ``test_all_chapters_run_live`` (``make test-live-all``, .ci/run; LIVE_ALL=1): every notebook of the book,
-  Run All in the browser, no error in any cell (minutes: not part of ``make test``).
+  outputs; the kernel starts; the set-up cell (without matplotlib building its font cache), the cells the
+  slider needs and the slider's cell run without an error; End on the slider's handle (the keyboard) gives a
+  new figure; the chapter's write-it-yourself check run on its first (wrong) attempt shows its ✗ diagnosis; a
+  saved edit stays, and "Reset my changes" brings the chapter back as the book stores it; opened from
+  file://, the page says how to run it live.
+* ``test_all_chapters_run_live`` (``make test-live-all``, .ci/run; LIVE_ALL=1, with the tests above in the
+  same session): every notebook of the book, Run All in the browser, no error in any cell (minutes).
 
 Without the live part (book/_live/build.py could not build it, see _build/live/UNAVAILABLE) or without
 Chromium these skip, and fail when CI is set.
@@ -116,6 +119,12 @@ def test_lock_is_npms_official(html, tmp_path):
             assert digest == _sha256(pypi.read_bytes()), f"{entry['file_name']} is not the pinned PyPI wheel"
         elif name == "optlib":
             assert entry["imports"] == ["optlib"] and set(build.OPTLIB_DEPENDS) <= set(entry["depends"])
+        elif name == build.canon(build.FONTLIST[0]):
+            # matplotlib's font list, made from the fonts of the verified matplotlib wheel served beside it
+            mpl = folder / official["packages"]["matplotlib"]["file_name"]
+            made = build.matplotlib_fontlist_wheel(mpl, tmp_path / "fontlist")
+            assert digest == _sha256(made.read_bytes()), f"{entry['file_name']} is not made from {mpl.name}"
+            assert name in lock["packages"]["optlib"]["depends"]
         elif name in kernel:
             # the kernel's own wheel: the very file the pinned kernel extension serves to its piplite
             theirs = html / "lite" / "extensions" / "@jupyterlite" / "pyodide-kernel-extension" / "static" / "pypi"
@@ -185,6 +194,10 @@ def test_chapter_one_live(html, chromium):
         for i in (setup, prob, rate, widget):
             r = live.run_cell(page, i)
             assert r["error"] is None, f"cell {i} failed in the browser:\n{r['error']}"
+            if i == setup:
+                # matplotlib found the font list the site ships: it did not build one (and say so)
+                said = " ".join(o["text"] for o in r["outputs"])
+                assert "building the font cache" not in said, said
         live.wait_widget(page, widget)
         page.wait_for_timeout(500)
         before = live.figure_src(page, widget)

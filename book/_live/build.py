@@ -90,7 +90,13 @@ EXTRA_WHEELS = (
 )
 #: optlib imports matplotlib and ipywidgets inside its functions, which the kernel's scan of a cell's
 #: imports cannot see: they are optlib's dependencies in the lock
-OPTLIB_DEPENDS = ["numpy", "matplotlib", "ipywidgets"]
+OPTLIB_DEPENDS = ["numpy", "matplotlib", "ipywidgets", "matplotlib-fontlist"]
+#: Pyodide's matplotlib 3.8.4 reads its font list from ``matplotlib/fontlist.json`` beside its own code, which
+#: its wheel does not carry: without it the first import builds the list and prints "Matplotlib is building
+#: the font cache; this may take a moment." under the chapter's first cell. matplotlib_fontlist_wheel builds
+#: that file here from the fonts of the verified wheel; optlib depends on it, so every chapter's first cell
+#: (which imports optlib with matplotlib) loads it before matplotlib is imported
+FONTLIST = ("matplotlib-fontlist", "3.8.4", 330)      # (name, matplotlib version, its FontManager.__version__)
 
 
 class Unavailable(Exception):
@@ -180,6 +186,66 @@ def strip_tests(whl: Path, out_dir: Path) -> Path:
     return out
 
 
+def _wheel(out: Path, name: str, version: str, files: dict) -> Path:
+    """A minimal pure-Python wheel holding ``files`` ({path: bytes}), byte-for-byte reproducible."""
+    dist = f"{name.replace('-', '_')}-{version}"
+    files = dict(files)
+    files[f"{dist}.dist-info/METADATA"] = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode()
+    files[f"{dist}.dist-info/WHEEL"] = (b"Wheel-Version: 1.0\nGenerator: book/_live/build.py\n"
+                                        b"Root-Is-Purelib: true\nTag: py3-none-any\n")
+    record = [f"{k},sha256={base64.urlsafe_b64encode(hashlib.sha256(v).digest()).rstrip(b'=').decode()},{len(v)}"
+              for k, v in files.items()] + [f"{dist}.dist-info/RECORD,,"]
+    files[f"{dist}.dist-info/RECORD"] = ("\n".join(record) + "\n").encode()
+    out.mkdir(parents=True, exist_ok=True)
+    whl = out / f"{dist}-py3-none-any.whl"
+    with zipfile.ZipFile(whl, "w", zipfile.ZIP_DEFLATED) as z:
+        for k, v in files.items():
+            info = zipfile.ZipInfo(k, date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr, info.compress_type = 0o644 << 16, zipfile.ZIP_DEFLATED
+            z.writestr(info, v)
+    return whl
+
+
+def matplotlib_fontlist_wheel(matplotlib_whl: Path, out: Path) -> Path:
+    """``matplotlib/fontlist.json`` for Pyodide's matplotlib (FONTLIST), as its FontManager would write it:
+    every font of its mpl-data (ttf, afm, pdfcorefonts; Pyodide has no system fonts), each path relative to
+    mpl-data. Read here with this venv's matplotlib, whose ttfFontProperty and afmFontProperty give 3.8.4's
+    entries (they differ only by the face index, left out: 3.8.4's FontEntry has none)."""
+    import matplotlib.font_manager as fm
+    from matplotlib import _afm, ft2font
+
+    name, version, fm_version = FONTLIST
+    entries = {"ttf": [], "afm": []}
+    with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(matplotlib_whl) as z:
+        prefix = "matplotlib/mpl-data/"
+        for member in z.namelist():
+            if member.startswith(prefix + "fonts/") and not member.endswith("/"):
+                z.extract(member, tmp)
+        data = Path(tmp) / prefix
+        for sub in ("ttf", "afm", "pdfcorefonts"):
+            for path in sorted((data / "fonts" / sub).iterdir()):
+                ext = path.suffix.lower()
+                if ext == ".afm":
+                    with open(path, "rb") as fh:
+                        e = fm.afmFontProperty(str(path), _afm.AFM(fh))
+                    kind = "afm"
+                elif ext in (".ttf", ".otf"):
+                    e = fm.ttfFontProperty(ft2font.FT2Font(str(path)))
+                    kind = "ttf"
+                else:
+                    continue
+                entries[kind].append({"fname": path.relative_to(data).as_posix(), "name": e.name,
+                                      "style": e.style, "variant": e.variant, "weight": e.weight,
+                                      "stretch": e.stretch, "size": e.size, "__class__": "FontEntry"})
+    manager = {"_version": fm_version, "_FontManager__default_weight": "normal", "default_size": None,
+               "defaultFamily": {"ttf": "DejaVu Sans", "afm": "Helvetica"},
+               "afmlist": entries["afm"], "ttflist": entries["ttf"], "__class__": "FontManager"}
+    if not entries["ttf"] or not entries["afm"]:
+        raise Unavailable(f"{matplotlib_whl.name} has no fonts in mpl-data/fonts: no font list")
+    text = json.dumps(manager, indent=2).encode()
+    return _wheel(out, name, version, {"matplotlib/fontlist.json": text})
+
+
 def optlib_wheel(work: Path) -> Path:
     """optlib built as a wheel from this repository (no network: the venv's setuptools)."""
     out = work / "optlib-wheel"
@@ -251,6 +317,8 @@ def pyodide_folder(dst: Path, cache: Path, work: Path, kernel_pypi: Path) -> dic
             whl = strip_tests(whl, work / "stripped")
         extras.append((whl, imports, depends))
     extras.append((optlib_wheel(work), ["optlib"], OPTLIB_DEPENDS))
+    mpl = dst / official["packages"]["matplotlib"]["file_name"]
+    extras.append((matplotlib_fontlist_wheel(mpl, work / "fontlist"), [], ["matplotlib"]))
     for name, imports, depends in KERNEL_WHEELS:
         found = sorted(kernel_pypi.glob(f"{name}-*-py3-none-any.whl"))
         if len(found) != 1:

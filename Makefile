@@ -211,7 +211,9 @@ book: pdf
 # extension book/_live/live_ext.py copies it to _build/html/lite and puts "Run this chapter live" on every
 # chapter. If a part cannot be had or fails its hash, it says so and the site is built without it (with
 # CI set, it fails). `make serve`: the live part needs HTTP; PORT=8001 for another port.
-# `make test-live-all` (.ci/run): every notebook Run All in the browser, no error in any cell (minutes).
+# `make test-live` (tests/test_live.py, ~20 s): the lock's hashes, the size budget, chapter 1 live (run, slider,
+# check, save, Reset). `make test-live-all` (.ci/run): the same session plus every notebook Run All in the
+# browser, no error in any cell (one server, one browser; a few minutes).
 # make bench BENCH_ARGS="--only live": kernel start, imports, Run All, slider → figure, the check, cold and
 # warm, per widget chapter (benchmarks/live.py; --widgets 01 for one chapter).
 PORT ?= 8000
@@ -228,7 +230,7 @@ test-live: $(STAMP)
 	$(PY) -m pytest -p no:cacheprovider tests/test_live.py -q
 
 test-live-all: $(STAMP)
-	LIVE_ALL=1 $(PY) -m pytest -p no:cacheprovider tests/test_live.py -q -k all_chapters
+	LIVE_ALL=1 $(PY) -m pytest -p no:cacheprovider tests/test_live.py -q
 
 # `make axe`: the axe-core accessibility engine for tests/test_a11y.py, pinned, from npm into .venv/node
 # (the repository has no package.json). Without npm the accessibility tests skip (fail when CI is set).

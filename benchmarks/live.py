@@ -2,17 +2,20 @@
 
 The built site (``_build/html``, with the live part ``lite/`` that ``make book`` puts there) is served on a
 loopback port (book/_live/serve.py) and Chromium, driven by playwright, opens a chapter's "Run this chapter
-live" page, ``lite/notebooks/index.html?path=<notebook>``. Every request is logged; one to any host but
-127.0.0.1 is aborted and reported (the browser also resolves no other name). Measured, as a student meets it:
+live" page, ``lite/notebooks/index.html?path=<notebook>``. Every request is logged and one to any host but
+127.0.0.1 is reported; none can leave (the browser resolves no other name, and its proxy is a closed port). Measured, as a student meets it:
 
 * page → kernel ready: from the navigation to the kernel idle and connected (Pyodide downloaded, compiled,
   the kernel's own packages loaded);
 * the chapter's imports: its first code cell (``import optlib``, numpy, matplotlib, …: the wheels load and
   matplotlib builds its font list);
 * Run All to the first widget: every cell from the top to the first widget's cell, then its first figure;
-* slider move → new figure: the slider's handle focused and End/Home pressed (ipywidgets' slider moves its
-  handle to the end with them, in headless Chromium as in a browser), until the new picture is in the widget
-  and decoded (benchmarks/e2e.py's watch); median and p95 per widget;
+* slider move → new figure, by the keyboard: the slider's handle focused and End/Home pressed (ipywidgets'
+  slider moves its handle to the end with them; the arrow keys do not move it in JupyterLite's notebook),
+  until the new picture is in the widget and decoded (benchmarks/e2e.py's watch); median and p95 per
+  widget. End and Home come back to values drawn before, whose runs the widget keeps;
+* slider drag → new figure: the handle dragged with the mouse to a place of its track not visited before
+  (drag_sliders), from the press to the new picture: the runs of a value not drawn before;
 * the write-it-yourself check: the cell that calls ``optlib.exercises.check`` on the chapter's first
   (wrong) attempt, until its ✗ diagnosis is shown.
 
@@ -52,35 +55,39 @@ def live_available(html: Path = HTML) -> bool:
 
 
 def watch(ctx) -> dict:
-    """Log every request of a browser context and abort those to any host but 127.0.0.1.
-
-    Returns {"requests": [...], "foreign": [...]} (foreign: the URLs that tried to leave the machine)."""
+    """Log every request of a browser context; returns {"requests": [...], "foreign": [...]} (foreign: the
+    URLs that tried to leave the machine). Nothing is intercepted (playwright's routing would turn the
+    browser's HTTP cache off and hold every request for the driver): browser_context's browser cannot
+    reach another host anyway."""
     log = {"requests": [], "foreign": []}
 
     def off_host(url: str) -> bool:
-        return not url.startswith(("data:", "blob:")) and urllib.parse.urlparse(url).hostname != LOCAL
+        # data:, blob: and file: (the page opened from the disk) never leave the machine
+        return not url.startswith(("data:", "blob:", "file:")) and urllib.parse.urlparse(url).hostname != LOCAL
 
     def on_request(req):
         log["requests"].append(req.url)
         if off_host(req.url):
             log["foreign"].append(req.url)
 
-    def route(rt):
-        if off_host(rt.request.url):
-            rt.abort()
-        else:
-            rt.continue_()
-
     ctx.on("request", on_request)
-    ctx.route("**/*", route)
     return log
+
+
+#: Chromium as the brief of the live part runs it: no background traffic of its own, no GPU
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run"]
+#: every request but those to 127.0.0.1 (which Chromium never proxies) goes to a closed port as its proxy,
+#: and no name resolves: a request to another host, by name or by address, fails in the browser
+OFFLINE = [f"--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE {LOCAL}", f"--proxy-server=http://{LOCAL}:9",
+           f"--proxy-bypass-list={LOCAL}"]
 
 
 @contextmanager
 def browser_context(p, profile: Path | None = None):
-    """A Chromium context (persistent when ``profile`` is given: the warm runs reuse its cache) that
-    resolves no name and aborts every request off 127.0.0.1. Yields (context, log), log as watch()'s."""
-    args = [f"--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE {LOCAL}", "--no-sandbox"]
+    """A Chromium context (persistent when ``profile`` is given: the warm runs reuse its cache) that cannot
+    reach any host but 127.0.0.1 (OFFLINE). Yields (context, log), log as watch()'s."""
+    args = FLAGS + OFFLINE
     if profile is not None:
         ctx = p.chromium.launch_persistent_context(str(profile), executable_path=CHROMIUM, headless=True,
                                                    args=args, viewport={"width": 1280, "height": 1000})
@@ -106,7 +113,7 @@ def open_live(page, base: str, notebook: str, timeout: float = 180) -> dict:
     t0 = time.time()
     page.goto(f"{base}/lite/notebooks/index.html?path={notebook}", wait_until="load")
     page.wait_for_function(f"() => window.jupyterapp && {_NB} && {_NB}.sessionContext && {_NB}.content"
-                           f" && {_NB}.content.widgets.length > 0", timeout=timeout * 1000, polling=100)
+                           f" && {_NB}.context.isReady && {_NB}.content.widgets.length > 0", timeout=timeout * 1000, polling=100)
     shown = time.time() - t0
     page.wait_for_function(f"""() => {{ const s = {_NB}.sessionContext.session;
         return s && s.kernel && s.kernel.status === 'idle' && s.kernel.connectionStatus === 'connected'; }}""",
@@ -207,6 +214,57 @@ def time_sliders(page, index: int, moves: int) -> tuple:
     return times, lost
 
 
+#: e2e's watch, started by a press of the mouse as well as by a key
+_ARM_DRAG = _ARM.replace("document.addEventListener('keydown', onKey, true);",
+                         "document.addEventListener('keydown', onKey, true);"
+                         " document.addEventListener('pointerdown', onKey, true);")
+assert _ARM_DRAG != _ARM
+
+
+def drag(page, index: int, slider: int, fraction: float, timeout: float = 15) -> tuple:
+    """Drag the handle of slider ``slider`` of cell ``index`` with the mouse to ``fraction`` of its track;
+    (seconds from the press until the new figure is shown or None, whether the value changed)."""
+    box = page.evaluate(f"""([i, k]) => {{ const s = {_NB}.content.widgets[i].node
+        .querySelectorAll('.widget-slider')[k];
+        s.scrollIntoView({{block: 'center'}});
+        const h = s.querySelector('.noUi-handle').getBoundingClientRect(),
+              t = s.querySelector('.noUi-target').getBoundingClientRect();
+        return {{hx: h.x + h.width / 2, hy: h.y + h.height / 2, tx: t.x, tw: t.width,
+                 now: s.querySelector('.noUi-handle').getAttribute('aria-valuenow')}}; }}""", [index, slider])
+    page.evaluate(_ARM_DRAG, [index, timeout * 1000])
+    page.mouse.move(box["hx"], box["hy"])
+    page.mouse.down()
+    page.mouse.move(box["tx"] + fraction * box["tw"], box["hy"])
+    page.mouse.up()
+    now = page.evaluate(f"""([i, k]) => {_NB}.content.widgets[i].node.querySelectorAll('.widget-slider')[k]
+        .querySelector('.noUi-handle').getAttribute('aria-valuenow')""", [index, slider])
+    if now == box["now"]:
+        return None, False
+    ms = page.evaluate("() => window.__bench")
+    return (None if ms is None else ms / 1000), True
+
+
+def drag_sliders(page, index: int, moves: int) -> tuple:
+    """``moves`` drags of the widget's handles in turn, each to a place on its track not visited before
+    (the golden-ratio sequence), so each asks for a value the widget has not drawn: its runs are made then,
+    unless the kernel prepared them in its idle time (it prepares the steps next to the last value only)."""
+    found = sliders(page, index)
+    times, lost, unmoved = [], 0, 0
+    for n in range(moves):
+        s = found[n % len(found)]
+        fraction = 0.05 + 0.9 * ((0.5 + (n // len(found) + 1) * 0.6180339887) % 1)
+        t, moved = drag(page, index, s["k"], fraction)
+        if not moved:
+            unmoved += 1
+        elif t is None:
+            lost += 1
+        else:
+            times.append(t)
+        wait_idle(page)
+        time.sleep(0.15)
+    return times, lost, unmoved
+
+
 def _summary(xs) -> dict:
     return {"n": len(xs), "median_s": statistics.median(xs) if xs else float("nan"),
             "p95_s": _quantile(xs, 0.95) if xs else float("nan")}
@@ -230,6 +288,8 @@ def measure_chapter(ctx, base: str, notebook: str, call: str, moves: int) -> dic
     page.wait_for_timeout(1500)          # the widget prepares the next runs while the student reads
     times, lost = time_sliders(page, widget, moves)
     res["slider"] = dict(_summary(times), lost=lost)
+    times, lost, unmoved = drag_sliders(page, widget, moves)
+    res["drag"] = dict(_summary(times), lost=lost, unmoved=unmoved)
     try:
         check = first_cell(page, "exercises.check(")
         ran = [run_cell(page, i) for i in code if widget < i < check]

